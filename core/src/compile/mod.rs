@@ -1,0 +1,202 @@
+//! Stage 3, compile: the IR becomes indexes, so a lookup touches only the
+//! candidates that can match.
+//!
+//! Per Gateway: listeners grouped by port, most specific hostname first. Per
+//! listener: virtual hosts found through an exact-host map, a wildcard-suffix
+//! map probed once per label, and a catch-all. Per virtual host: an exact-path
+//! map, a prefix map keyed by the normalised prefix (probed once per path
+//! segment boundary), and regex candidates filtered by their literal prefix.
+//! Every candidate list is sorted by the [precedence key](crate::precedence),
+//! so the first candidate whose residual conditions (method, headers, query)
+//! hold is the winner of its list.
+
+use std::collections::HashMap;
+
+use crate::attach::listener_specificity;
+use crate::ir::{normalize_prefix, HostMatch, Ir, Match, PathMatch};
+use crate::precedence::{HostRank, Key, MatchRank, RouteOrder};
+
+/// A (route, rule, match) triple in the IR.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Candidate {
+    pub(crate) route: u32,
+    pub(crate) rule: u32,
+    pub(crate) matched: u32,
+}
+
+impl Candidate {
+    pub(crate) fn get<'ir>(&self, ir: &'ir Ir) -> &'ir Match {
+        &ir.routes[self.route as usize].rules[self.rule as usize].matches[self.matched as usize]
+    }
+
+    pub(crate) fn key<'ir>(&self, ir: &'ir Ir, host: &HostMatch) -> Key<'ir> {
+        let route = &ir.routes[self.route as usize];
+        let rule = &route.rules[self.rule as usize];
+        let m = &rule.matches[self.matched as usize];
+        Key {
+            host: HostRank::of(host),
+            matching: MatchRank::of(m),
+            route: RouteOrder::of(route),
+            rule: rule.index,
+            matched: m.index,
+        }
+    }
+}
+
+/// Candidates of one hostname on one listener.
+#[derive(Debug, Default)]
+pub(crate) struct VirtualHost {
+    pub(crate) host: HostMatch,
+    pub(crate) exact: HashMap<Box<str>, Vec<Candidate>>,
+    pub(crate) prefixes: HashMap<Box<str>, Vec<Candidate>>,
+    /// Regex candidates in precedence order, each with a literal the path must start with.
+    pub(crate) regexes: Vec<(Box<str>, Candidate)>,
+}
+
+impl Default for HostMatch {
+    fn default() -> Self {
+        HostMatch::Any
+    }
+}
+
+/// One listener's hosts.
+#[derive(Debug, Default)]
+pub(crate) struct ListenerIndex {
+    pub(crate) vhosts: Vec<VirtualHost>,
+    pub(crate) exact_hosts: HashMap<Box<str>, usize>,
+    /// Wildcard suffix (with leading dot) → virtual host.
+    pub(crate) wildcard_hosts: HashMap<Box<str>, usize>,
+    pub(crate) any_host: Option<usize>,
+}
+
+/// One Gateway: listener indexes parallel to `ir.gateways[g].listeners`, and
+/// per port the listener indexes sorted from most to least specific hostname.
+#[derive(Debug, Default)]
+pub(crate) struct GatewayIndex {
+    pub(crate) listeners: Vec<ListenerIndex>,
+    pub(crate) ports: Vec<(u16, Vec<usize>)>,
+}
+
+/// Builds the indexes of every Gateway.
+pub(crate) fn compile(ir: &Ir) -> Vec<GatewayIndex> {
+    ir.gateways
+        .iter()
+        .map(|gw| {
+            let listeners = gw.listeners.iter().map(|l| compile_listener(ir, l)).collect();
+            let mut ports: Vec<(u16, Vec<usize>)> = Vec::new();
+            for (i, l) in gw.listeners.iter().enumerate() {
+                match ports.iter_mut().find(|(p, _)| *p == l.port) {
+                    Some((_, v)) => v.push(i),
+                    None => ports.push((l.port, vec![i])),
+                }
+            }
+            for (_, v) in &mut ports {
+                // Most specific listener hostname first (stable: spec order on ties).
+                v.sort_by_key(|&i| std::cmp::Reverse(listener_specificity(gw.listeners[i].hostname.as_deref())));
+            }
+            GatewayIndex { listeners, ports }
+        })
+        .collect()
+}
+
+fn compile_listener(ir: &Ir, listener: &crate::ir::Listener) -> ListenerIndex {
+    let mut index = ListenerIndex::default();
+    let mut by_host: HashMap<HostMatch, usize> = HashMap::new();
+    for attachment in &listener.attachments {
+        let route = &ir.routes[attachment.route];
+        for host in &attachment.hostnames {
+            let v = *by_host.entry(host.clone()).or_insert_with(|| {
+                index.vhosts.push(VirtualHost { host: host.clone(), ..VirtualHost::default() });
+                index.vhosts.len() - 1
+            });
+            let vhost = &mut index.vhosts[v];
+            for (ri, rule) in route.rules.iter().enumerate() {
+                for (mi, m) in rule.matches.iter().enumerate() {
+                    let c = Candidate {
+                        route: u32::try_from(attachment.route).unwrap_or(u32::MAX),
+                        rule: u32::try_from(ri).unwrap_or(u32::MAX),
+                        matched: u32::try_from(mi).unwrap_or(u32::MAX),
+                    };
+                    match &m.path {
+                        PathMatch::Exact(p) => vhost.exact.entry(p.as_str().into()).or_default().push(c),
+                        PathMatch::Prefix(p) => vhost.prefixes.entry(normalize_prefix(p).into()).or_default().push(c),
+                        PathMatch::Regex(re) => vhost.regexes.push((literal_prefix(re.as_str()).into(), c)),
+                    }
+                }
+            }
+        }
+    }
+    for (i, vhost) in index.vhosts.iter_mut().enumerate() {
+        let host = vhost.host.clone();
+        let sort = |list: &mut Vec<Candidate>| list.sort_by(|a, b| a.key(ir, &host).cmp(&b.key(ir, &host)));
+        vhost.exact.values_mut().for_each(sort);
+        vhost.prefixes.values_mut().for_each(sort);
+        vhost.regexes.sort_by(|a, b| a.1.key(ir, &host).cmp(&b.1.key(ir, &host)));
+        match &vhost.host {
+            HostMatch::Exact(h) => {
+                index.exact_hosts.insert(h.as_str().into(), i);
+            }
+            HostMatch::Wildcard(s) => {
+                index.wildcard_hosts.insert(s.as_str().into(), i);
+            }
+            HostMatch::Any => index.any_host = Some(i),
+        }
+    }
+    index
+}
+
+impl ListenerIndex {
+    /// Virtual hosts matching `host`, most specific first: the exact name, then
+    /// wildcard suffixes from the longest, then the catch-all.
+    pub(crate) fn hosts_for<'a>(&'a self, host: &'a str) -> impl Iterator<Item = &'a VirtualHost> + 'a {
+        let exact = self.exact_hosts.get(host).copied();
+        // Suffixes ".b.c", ".c" of "a.b.c": at every dot except a final one.
+        let wildcards = host
+            .char_indices()
+            .filter(|&(i, c)| c == '.' && i > 0)
+            .filter_map(move |(i, _)| self.wildcard_hosts.get(&host[i..]).copied());
+        exact.into_iter().chain(wildcards).chain(self.any_host).map(move |i| &self.vhosts[i])
+    }
+}
+
+/// The literal text every match of `pattern` must start with. Conservative: it
+/// stops at the first metacharacter, drops a character a quantifier could make
+/// optional, and gives up on alternation.
+pub(crate) fn literal_prefix(pattern: &str) -> &str {
+    if pattern.contains('|') {
+        return "";
+    }
+    let body = pattern.strip_prefix('^').unwrap_or(pattern);
+    let offset = pattern.len() - body.len();
+    let mut end = 0;
+    let mut last_start = 0;
+    for (i, c) in body.char_indices() {
+        match c {
+            '*' | '?' | '{' => {
+                end = last_start;
+                break;
+            }
+            '\\' | '.' | '+' | '(' | ')' | '[' | ']' | '^' | '$' => break,
+            _ => {
+                last_start = i;
+                end = i + c.len_utf8();
+            }
+        }
+    }
+    &pattern[offset..offset + end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::literal_prefix;
+
+    #[test]
+    fn literal_prefixes_are_conservative() {
+        assert_eq!(literal_prefix("/api/v[0-9]+"), "/api/v");
+        assert_eq!(literal_prefix("^/abc*"), "/ab");
+        assert_eq!(literal_prefix("/a|/b"), "");
+        assert_eq!(literal_prefix(".*"), "");
+        assert_eq!(literal_prefix("/x\\.y"), "/x");
+        assert_eq!(literal_prefix("/abc+"), "/abc");
+    }
+}

@@ -1,0 +1,289 @@
+//! The one place where HTTPRoute ordering lives.
+//!
+//! Source: Gateway API `apis/v1/httproute_types.go`, `HTTPRouteRule.Matches`
+//! (v1.6, lines 184–206) and `HTTPRouteSpec.Hostnames` (103–112):
+//!
+//! > Proxy or Load Balancer routing configuration generated from HTTPRoutes
+//! > MUST prioritize matches based on the following criteria, continuing on
+//! > ties. Across all rules specified on applicable Routes, precedence must be
+//! > given to the match having:
+//! > * "Exact" path match.
+//! > * "Prefix" path match with largest number of characters.
+//! > * Method match.
+//! > * Largest number of header matches.
+//! > * Largest number of query param matches.
+//! >
+//! > If ties still exist across multiple Routes, matching precedence MUST be
+//! > determined in order of the following criteria, continuing on ties:
+//! > * The oldest Route based on creation timestamp.
+//! > * The Route appearing first in alphabetical order by "{namespace}/{name}".
+//! >
+//! > If ties still exist within an HTTPRoute, matching precedence MUST be granted
+//! > to the FIRST matching rule (in list order) with a match meeting the above
+//! > criteria.
+//!
+//! and, before all of these, the hostname: "precedence MUST be given to the rule
+//! with the most characters in a matching non-wildcard hostname, then the most
+//! characters in a matching hostname" (`HTTPRouteSpec.Hostnames`).
+//!
+//! `RegularExpression` path precedence is implementation-specific. gatewright
+//! ranks it between `Exact` and `PathPrefix`, longest pattern first, as Istio
+//! and Envoy Gateway do (their sort orders: exact, regex, prefix).
+
+use std::cmp::Ordering;
+
+use crate::ir::{HostMatch, Match, PathMatch, Route, Timestamp};
+
+/// Specificity of the hostname that matched the request.
+///
+/// Orders from most to least specific: exact names (longer first), then
+/// wildcards (longer suffix first), then the catch-all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct HostRank {
+    /// Characters of a matching non-wildcard hostname (0 for wildcards and catch-all).
+    pub exact_chars: usize,
+    /// Characters of the matching hostname (wildcards counted with their `*`).
+    pub chars: usize,
+}
+
+impl HostRank {
+    /// The rank of a route hostname.
+    pub fn of(host: &HostMatch) -> Self {
+        match host {
+            HostMatch::Exact(h) => HostRank { exact_chars: h.len(), chars: h.len() },
+            HostMatch::Wildcard(s) => HostRank { exact_chars: 0, chars: s.len() + 1 },
+            HostMatch::Any => HostRank { exact_chars: 0, chars: 0 },
+        }
+    }
+}
+
+impl Ord for HostRank {
+    /// `Less` means "more specific, wins".
+    fn cmp(&self, other: &Self) -> Ordering {
+        // "most characters in a matching non-wildcard hostname"
+        (other.exact_chars.cmp(&self.exact_chars))
+            // "then the most characters in a matching hostname"
+            .then(other.chars.cmp(&self.chars))
+    }
+}
+
+impl PartialOrd for HostRank {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Specificity of a path condition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PathRank {
+    /// `Exact` (length is irrelevant: two Exact matches of one request are equal strings).
+    Exact,
+    /// `RegularExpression`, with the pattern length.
+    Regex(usize),
+    /// `PathPrefix`, with the prefix length in characters as written.
+    Prefix(usize),
+}
+
+impl PathRank {
+    /// The rank of a path condition.
+    pub fn of(path: &PathMatch) -> Self {
+        match path {
+            PathMatch::Exact(_) => PathRank::Exact,
+            PathMatch::Regex(p) => PathRank::Regex(p.as_str().len()),
+            PathMatch::Prefix(p) => PathRank::Prefix(p.len()),
+        }
+    }
+
+    fn class(self) -> u8 {
+        match self {
+            PathRank::Exact => 0,
+            PathRank::Regex(_) => 1,
+            PathRank::Prefix(_) => 2,
+        }
+    }
+
+    fn len(self) -> usize {
+        match self {
+            PathRank::Exact => 0,
+            PathRank::Regex(n) | PathRank::Prefix(n) => n,
+        }
+    }
+}
+
+impl Ord for PathRank {
+    /// `Less` means "wins".
+    fn cmp(&self, other: &Self) -> Ordering {
+        // "Exact" path match, then (implementation-specific) regex, then "Prefix".
+        self.class()
+            .cmp(&other.class())
+            // "Prefix" path match with largest number of characters.
+            .then(other.len().cmp(&self.len()))
+    }
+}
+
+impl PartialOrd for PathRank {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// The part of the precedence key that depends on the match alone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct MatchRank {
+    /// Path specificity.
+    pub path: PathRank,
+    /// Whether the match has a method condition.
+    pub method: bool,
+    /// Number of header conditions.
+    pub headers: usize,
+    /// Number of query parameter conditions.
+    pub query: usize,
+}
+
+impl MatchRank {
+    /// The rank of a match.
+    pub fn of(m: &Match) -> Self {
+        MatchRank {
+            path: PathRank::of(&m.path),
+            method: m.method.is_some(),
+            headers: m.headers.len(),
+            query: m.query.len(),
+        }
+    }
+}
+
+impl Ord for MatchRank {
+    /// `Less` means "wins".
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.path
+            .cmp(&other.path)
+            // "Method match."
+            .then(other.method.cmp(&self.method))
+            // "Largest number of header matches."
+            .then(other.headers.cmp(&self.headers))
+            // "Largest number of query param matches."
+            .then(other.query.cmp(&self.query))
+    }
+}
+
+impl PartialOrd for MatchRank {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Route-level tie breakers: creation time, then `{namespace}/{name}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RouteOrder<'a> {
+    /// Creation timestamp; `None` (not given) counts as newer than any given one.
+    pub created: Option<Timestamp>,
+    /// Namespace.
+    pub namespace: &'a str,
+    /// Name.
+    pub name: &'a str,
+}
+
+impl<'a> RouteOrder<'a> {
+    /// The order key of a route.
+    pub fn of(route: &'a Route) -> Self {
+        RouteOrder { created: route.created, namespace: &route.namespace, name: &route.name }
+    }
+}
+
+impl Ord for RouteOrder<'_> {
+    /// `Less` means "wins".
+    fn cmp(&self, other: &Self) -> Ordering {
+        let created = match (self.created, other.created) {
+            // "The oldest Route based on creation timestamp."
+            (Some(a), Some(b)) => a.cmp(&b),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => Ordering::Equal,
+        };
+        // "The Route appearing first in alphabetical order by {namespace}/{name}."
+        // Comparing (namespace, name) as a pair equals comparing the joined string
+        // except when a namespace is a prefix of another; Kubernetes names cannot
+        // contain '/', so compare the joined form literally.
+        created.then_with(|| {
+            let a = self.namespace.bytes().chain(*b"/").chain(self.name.bytes());
+            let b = other.namespace.bytes().chain(*b"/").chain(other.name.bytes());
+            a.cmp(b)
+        })
+    }
+}
+
+impl PartialOrd for RouteOrder<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// The full key of a candidate (hostname, route, rule, match). `Less` wins.
+///
+/// ```
+/// use gatewright::precedence::{HostRank, MatchRank, PathRank, Key, RouteOrder};
+/// let host = HostRank { exact_chars: 0, chars: 0 };
+/// let exact = MatchRank { path: PathRank::Exact, method: false, headers: 0, query: 0 };
+/// let long_prefix = MatchRank { path: PathRank::Prefix(20), method: true, headers: 3, query: 0 };
+/// let route = RouteOrder { created: None, namespace: "a", name: "r" };
+/// let k1 = Key { host, matching: exact, route, rule: 1, matched: 0 };
+/// let k2 = Key { host, matching: long_prefix, route, rule: 0, matched: 0 };
+/// assert!(k1 < k2, "Exact beats a longer prefix with more conditions");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Key<'a> {
+    /// Hostname specificity.
+    pub host: HostRank,
+    /// Match specificity.
+    pub matching: MatchRank,
+    /// Route tie breakers.
+    pub route: RouteOrder<'a>,
+    /// Rule index within the route ("the FIRST matching rule (in list order)").
+    pub rule: usize,
+    /// Match index within the rule (reported, and makes the order total).
+    pub matched: usize,
+}
+
+impl Ord for Key<'_> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.host
+            .cmp(&other.host)
+            .then(self.matching.cmp(&other.matching))
+            .then(self.route.cmp(&other.route))
+            .then(self.rule.cmp(&other.rule))
+            .then(self.matched.cmp(&other.matched))
+    }
+}
+
+impl PartialOrd for Key<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Which part of the key decided between a winner and a loser, for `explain`.
+pub fn deciding_field(winner: &Key<'_>, loser: &Key<'_>) -> &'static str {
+    if winner.host != loser.host {
+        "a more specific hostname"
+    } else if winner.matching.path != loser.matching.path {
+        match (winner.matching.path, loser.matching.path) {
+            (PathRank::Exact, _) => "an Exact path match",
+            (PathRank::Regex(_), PathRank::Prefix(_)) => "a RegularExpression path (ranked above PathPrefix)",
+            _ => "a longer path match",
+        }
+    } else if winner.matching.method != loser.matching.method {
+        "a method match"
+    } else if winner.matching.headers != loser.matching.headers {
+        "more header matches"
+    } else if winner.matching.query != loser.matching.query {
+        "more query parameter matches"
+    } else if winner.route.created != loser.route.created {
+        "an older route (creationTimestamp)"
+    } else if (winner.route.namespace, winner.route.name) != (loser.route.namespace, loser.route.name) {
+        "the route first in {namespace}/{name} order"
+    } else if winner.rule != loser.rule {
+        "an earlier rule of the same route"
+    } else {
+        "an earlier match of the same rule"
+    }
+}

@@ -1,0 +1,7 @@
+//! Stage 1, parse: faithful serde mirrors of the input objects and the loader
+//! that reads them from YAML or JSON.
+
+mod load;
+pub mod model;
+
+pub use load::{Object, Resources};

@@ -1,0 +1,231 @@
+//! What the router decided, and why.
+
+use serde::Serialize;
+
+use crate::ir::{HeaderOps, Retry};
+
+/// The outcome of [`Router::route`](crate::Router::route): what to do, and which rule decided it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct Decision {
+    /// What the proxy must do.
+    pub action: Action,
+    /// Which Gateway listener, route, rule and match decided (absent when nothing matched).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matched: Option<Provenance>,
+}
+
+impl Decision {
+    /// The HTTP status the client gets when the gateway answers itself
+    /// (redirect, direct response), `None` when the request is forwarded, and
+    /// `Some(0)` when the connection is refused.
+    ///
+    /// ```
+    /// # let yaml = include_str!("../../../examples/quickstart.yaml");
+    /// let router = gatewright::Router::compile(&gatewright::Resources::from_yaml(yaml)?)?;
+    /// let d = router.route(&gatewright::Request::new("GET", "nowhere.example", "/"));
+    /// assert_eq!(d.status(), Some(404));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn status(&self) -> Option<u16> {
+        match &self.action {
+            Action::Forward(_) => None,
+            Action::Redirect(r) => Some(r.status),
+            Action::Respond(r) => Some(r.status),
+            Action::Reject { .. } => Some(0),
+        }
+    }
+
+    /// The backend the request is forwarded to, if any.
+    pub fn backend(&self) -> Option<&BackendName> {
+        match &self.action {
+            Action::Forward(f) => Some(&f.backend),
+            _ => None,
+        }
+    }
+}
+
+/// What the proxy must do with the request.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Action {
+    /// Send the (modified) request to a backend.
+    Forward(Forward),
+    /// Answer with a redirect.
+    Redirect(RedirectTo),
+    /// Answer directly: 404 no route, 421 misdirected, 500 invalid backend, CORS preflight.
+    Respond(Respond),
+    /// Refuse the connection (no HTTP response), e.g. a listener whose certificate does not resolve.
+    Reject {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// A Service port.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct BackendName {
+    /// Namespace.
+    pub namespace: String,
+    /// Name.
+    pub name: String,
+    /// Port.
+    pub port: u16,
+}
+
+/// Forward to a backend.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct Forward {
+    /// The chosen backend.
+    pub backend: BackendName,
+    /// The request as the backend must receive it (filters applied).
+    pub upstream: Upstream,
+    /// Changes to apply to the backend's response headers (ResponseHeaderModifier, CORS).
+    pub response_headers: HeaderOps,
+    /// Mirrors; `selected` says whether this request is copied (from the entropy).
+    pub mirrors: Vec<MirrorTo>,
+    /// `timeouts.request` in ms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_timeout_ms: Option<u64>,
+    /// `timeouts.backendRequest` in ms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backend_request_timeout_ms: Option<u64>,
+    /// Retry policy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry: Option<RetryPolicy>,
+}
+
+/// `HTTPRouteRetry` as data.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct RetryPolicy {
+    /// Retried status codes.
+    pub codes: Vec<u16>,
+    /// Maximum number of retries.
+    pub attempts: u32,
+    /// Backoff in ms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backoff_ms: Option<u64>,
+}
+
+impl From<&Retry> for RetryPolicy {
+    fn from(r: &Retry) -> Self {
+        RetryPolicy { codes: r.codes.clone(), attempts: r.attempts, backoff_ms: r.backoff_ms }
+    }
+}
+
+/// The request as forwarded.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Upstream {
+    /// Method.
+    pub method: String,
+    /// Host header (with the original port unless rewritten).
+    pub authority: String,
+    /// Path.
+    pub path: String,
+    /// Query string.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
+    /// All headers after modification (the Host header is `authority`).
+    pub headers: Vec<(String, String)>,
+}
+
+/// A mirror target.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct MirrorTo {
+    /// Where the copy goes.
+    pub backend: BackendName,
+    /// Probability of mirroring a request, in percent.
+    pub percent: f64,
+    /// Whether this request is mirrored.
+    pub selected: bool,
+}
+
+/// A redirect answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct RedirectTo {
+    /// 301, 302, 303, 307 or 308.
+    pub status: u16,
+    /// The `Location` header.
+    pub location: String,
+}
+
+/// A direct answer from the gateway.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Respond {
+    /// Status code.
+    pub status: u16,
+    /// Response headers.
+    pub headers: Vec<(String, String)>,
+    /// Why the gateway answers (for people, not for the client).
+    pub reason: String,
+}
+
+/// Which configuration decided.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Provenance {
+    /// Gateway `namespace/name`.
+    pub gateway: String,
+    /// Listener name.
+    pub listener: String,
+    /// The route hostname that matched (`*` for catch-all).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<String>,
+    /// Route kind (`HTTPRoute`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// Route namespace.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// Route name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Rule index in `spec.rules`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<usize>,
+    /// Rule name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule_name: Option<String>,
+    /// Match index in the rule's `matches`.
+    #[serde(skip_serializing_if = "Option::is_none", rename = "match")]
+    pub matched: Option<usize>,
+}
+
+/// One candidate considered by [`Router::explain`](crate::Router::explain).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Considered {
+    /// Route `namespace/name`.
+    pub route: String,
+    /// Rule index.
+    pub rule: usize,
+    /// Match index.
+    #[serde(rename = "match")]
+    pub matched: usize,
+    /// The route hostname it was considered under.
+    pub hostname: String,
+    /// The match, in short form (e.g. `PathPrefix /api, method GET, 1 header`).
+    pub summary: String,
+    /// `won`, or why it lost.
+    pub verdict: String,
+}
+
+/// A decision with the candidates considered.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct Explanation {
+    /// The decision (the same as [`Router::route_with`](crate::Router::route_with) returns).
+    pub decision: Decision,
+    /// How the listener was chosen.
+    pub listener: String,
+    /// Every candidate of the chosen listener whose hostname matches, in precedence order.
+    pub considered: Vec<Considered>,
+}

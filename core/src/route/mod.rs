@@ -1,0 +1,383 @@
+//! Stage 4, route: the compiled [`Router`] and its lookup.
+
+mod actions;
+pub use actions::{modify_path, pick, scale};
+mod decision;
+mod request;
+
+use std::fmt::Write as _;
+
+pub use decision::{
+    Action, BackendName, Considered, Decision, Explanation, Forward, MirrorTo, Provenance,
+    RedirectTo, Respond, RetryPolicy, Upstream,
+};
+pub use request::Request;
+
+use crate::attach::{attach, listener_specificity};
+use crate::compile::{compile, Candidate, GatewayIndex, ListenerIndex, VirtualHost};
+use crate::config::Config;
+use crate::diag::{Diagnostic, StatusReport};
+use crate::error::CompileError;
+use crate::ir::{HostMatch, Ir, Match, PathMatch, Protocol, ValueMatch};
+use crate::precedence::deciding_field;
+use crate::resource::Resources;
+
+/// An immutable, compiled routing table. Cheap to share across threads.
+///
+/// ```
+/// use gatewright::{Request, Resources, Router};
+/// let yaml = include_str!("../../../examples/quickstart.yaml");
+/// let router = Router::compile(&Resources::from_yaml(yaml)?)?;
+/// // Exact beats a longer prefix: `/api/health` is an Exact match.
+/// let d = router.route(&Request::new("GET", "shop.example.com", "/api/health"));
+/// assert_eq!(d.backend().unwrap().name, "health");
+/// let d = router.route(&Request::new("GET", "shop.example.com", "/api/health/deep"));
+/// assert_eq!(d.backend().unwrap().name, "api");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct Router {
+    ir: Ir,
+    index: Vec<GatewayIndex>,
+    status: StatusReport,
+    diagnostics: Vec<Diagnostic>,
+    config: Config,
+}
+
+/// Where a lookup entered and which listener it chose.
+struct Entry<'r> {
+    gateway: usize,
+    listener: usize,
+    index: &'r ListenerIndex,
+}
+
+/// The candidate that won, and under which hostname.
+struct Winner<'r> {
+    vhost: &'r VirtualHost,
+    candidate: Candidate,
+}
+
+impl Router {
+    /// Compiles resources with the default [`Config`].
+    ///
+    /// # Errors
+    /// A [`CompileError`] only when no router can be built at all; problems in
+    /// single objects are [`diagnostics`](Router::diagnostics) and status.
+    pub fn compile(resources: &Resources) -> Result<Self, CompileError> {
+        Self::compile_with(resources, Config::default())
+    }
+
+    /// Compiles resources with a [`Config`].
+    ///
+    /// # Errors
+    /// As [`Router::compile`].
+    pub fn compile_with(resources: &Resources, config: Config) -> Result<Self, CompileError> {
+        let attached = attach(resources, &config);
+        Ok(Self::from_ir(attached.ir, attached.status, attached.diagnostics, config))
+    }
+
+    fn from_ir(ir: Ir, status: StatusReport, diagnostics: Vec<Diagnostic>, config: Config) -> Self {
+        let index = compile(&ir);
+        Router { ir, index, status, diagnostics, config }
+    }
+
+    /// The validated routing table the router was compiled from.
+    pub fn ir(&self) -> &Ir {
+        &self.ir
+    }
+
+    /// Status of every GatewayClass, Gateway and route, in the Kubernetes shape.
+    pub fn status(&self) -> &StatusReport {
+        &self.status
+    }
+
+    /// Everything found while reading and attaching: skipped kinds, rejected
+    /// parentRefs, unresolved backends, invalid regexes, conflicts.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Routes a request with entropy 0 (the first backend of a weighted split
+    /// whose weight is not 0). See [`Router::route_with`].
+    pub fn route(&self, request: &Request<'_>) -> Decision {
+        self.route_with(request, 0)
+    }
+
+    /// Routes a request. `entropy` is any `u64` from the caller's random source;
+    /// the backend pick and mirror sampling are pure functions of it, so the same
+    /// entropy gives the same decision. Never panics.
+    pub fn route_with(&self, request: &Request<'_>, entropy: u64) -> Decision {
+        let host = request.host().to_ascii_lowercase();
+        let entry = match self.enter(request, &host) {
+            Ok(entry) => entry,
+            Err(decision) => return decision,
+        };
+        match self.lookup(&entry, request, &host) {
+            Some(winner) => self.decide(&entry, &winner, request, entropy),
+            None => self.not_found(&entry),
+        }
+    }
+
+    /// Routes a request and lists every candidate considered, in precedence
+    /// order, with why each lost.
+    pub fn explain(&self, request: &Request<'_>, entropy: u64) -> Explanation {
+        let decision = self.route_with(request, entropy);
+        let host = request.host().to_ascii_lowercase();
+        let Ok(entry) = self.enter(request, &host) else {
+            return Explanation { decision, listener: "none".into(), considered: Vec::new() };
+        };
+        let gw = &self.ir.gateways[entry.gateway];
+        let listener = &gw.listeners[entry.listener];
+        let listener_text = format!(
+            "{}/{} listener {} (port {}, hostname {})",
+            gw.namespace,
+            gw.name,
+            listener.name,
+            listener.port,
+            listener.hostname.as_deref().unwrap_or("*")
+        );
+        let mut considered = Vec::new();
+        let winner_key = self.lookup(&entry, request, &host).map(|w| w.candidate.key(&self.ir, &w.vhost.host));
+        let mut vhosts: Vec<&VirtualHost> = entry.index.hosts_for(&host).collect();
+        if !self.config.get_host_fallthrough() {
+            vhosts.truncate(1);
+        }
+        for vhost in vhosts {
+            let mut all: Vec<Candidate> = vhost.exact.values().chain(vhost.prefixes.values()).flatten().copied().chain(vhost.regexes.iter().map(|(_, c)| *c)).collect();
+            all.sort_by(|a, b| a.key(&self.ir, &vhost.host).cmp(&b.key(&self.ir, &vhost.host)));
+            for c in all {
+                let key = c.key(&self.ir, &vhost.host);
+                let m = c.get(&self.ir);
+                let verdict = match (&winner_key, mismatch(m, request)) {
+                    (Some(w), None) if *w == key => "won".to_owned(),
+                    (_, Some(why)) => format!("no match: {why}"),
+                    (Some(w), None) => format!("matches, but the winner has {}", deciding_field(w, &key)),
+                    (None, None) => "matches".to_owned(),
+                };
+                let route = &self.ir.routes[c.route as usize];
+                considered.push(Considered {
+                    route: format!("{}/{}", route.namespace, route.name),
+                    rule: key.rule,
+                    matched: key.matched,
+                    hostname: vhost.host.to_string(),
+                    summary: summarize(m),
+                    verdict,
+                });
+            }
+        }
+        Explanation { decision, listener: listener_text, considered }
+    }
+
+    /// Chooses the Gateway and listener (`Listener.Hostname`, gateway_types.go 372–406).
+    fn enter(&self, request: &Request<'_>, host: &str) -> Result<Entry<'_>, Decision> {
+        let gateway = match request.gateway {
+            Some((ns, name)) => self.ir.gateways.iter().position(|g| g.namespace == ns && g.name == name),
+            None if self.ir.gateways.len() == 1 => Some(0),
+            None => None,
+        };
+        let Some(g) = gateway else {
+            let reason = match request.gateway {
+                Some((ns, name)) => format!("Gateway {ns}/{name} is not served"),
+                None => format!("{} Gateways are served; say which one the request entered", self.ir.gateways.len()),
+            };
+            return Err(reject(reason));
+        };
+        let gw = &self.ir.gateways[g];
+        let index = &self.index[g];
+        if let Some(name) = request.listener {
+            let Some(l) = gw.listeners.iter().position(|l| l.name == name) else {
+                return Err(reject(format!("Gateway {}/{} has no listener {name}", gw.namespace, gw.name)));
+            };
+            return self.checked_entry(g, l);
+        }
+        let port = request.entry_port();
+        let Some((_, on_port)) = index.ports.iter().find(|(p, _)| *p == port) else {
+            return Err(reject(format!("Gateway {}/{} has no listener on port {port}", gw.namespace, gw.name)));
+        };
+        let matches = |l: usize, name: &str| HostMatch::parse(gw.listeners[l].hostname.as_deref()).matches(name);
+        // Most specific listener hostname matching the Host header.
+        let by_host = on_port.iter().copied().find(|&l| matches(l, host));
+        let https = on_port.iter().any(|&l| gw.listeners[l].protocol == Protocol::Https);
+        if !https {
+            return match by_host {
+                Some(l) => self.checked_entry(g, l),
+                // "No listener match ... → reject: HTTP 404" (General Listener behavior).
+                None => Err(respond(404, format!("no listener on port {port} matches host {host:?}"))),
+            };
+        }
+        // HTTPS: the SNI selects the listener (and its certificate).
+        let sni = request.sni.map_or_else(|| host.to_owned(), str::to_ascii_lowercase);
+        let Some(by_sni) = on_port.iter().copied().find(|&l| matches(l, &sni)) else {
+            return Err(reject(format!("no listener on port {port} serves SNI {sni:?}")));
+        };
+        match by_host {
+            // `Listener.Hostname`: a different listener matching the Host → 421.
+            Some(l) if l != by_sni => Err(respond(421, format!("Host {host:?} belongs to listener {} but SNI {sni:?} selected listener {}", gw.listeners[l].name, gw.listeners[by_sni].name))),
+            Some(_) => self.checked_entry(g, by_sni),
+            None => Err(respond(404, format!("no listener on port {port} matches host {host:?}"))),
+        }
+    }
+
+    fn checked_entry(&self, g: usize, l: usize) -> Result<Entry<'_>, Decision> {
+        let listener = &self.ir.gateways[g].listeners[l];
+        if !listener.programmed {
+            return Err(reject(format!("listener {} is not programmed (see its status)", listener.name)));
+        }
+        Ok(Entry { gateway: g, listener: l, index: &self.index[g].listeners[l] })
+    }
+
+    /// The best candidate: virtual hosts from the most specific, and within one,
+    /// exact paths, then regexes, then prefixes from the longest, each list
+    /// already in precedence order (see `precedence.rs`).
+    fn lookup<'r>(&'r self, entry: &Entry<'r>, request: &Request<'_>, host: &'r str) -> Option<Winner<'r>> {
+        let path = request.path();
+        for vhost in entry.index.hosts_for(host) {
+            if let Some(candidate) = self.best_in(vhost, request, path) {
+                return Some(Winner { vhost, candidate });
+            }
+            if !self.config.get_host_fallthrough() {
+                return None;
+            }
+        }
+        None
+    }
+
+    fn best_in(&self, vhost: &VirtualHost, request: &Request<'_>, path: &str) -> Option<Candidate> {
+        let passes = |c: &&Candidate| residual_matches(c.get(&self.ir), request);
+        if let Some(c) = vhost.exact.get(path).and_then(|list| list.iter().find(passes)) {
+            return Some(*c);
+        }
+        for (literal, c) in &vhost.regexes {
+            if path.starts_with(&**literal) && c.get(&self.ir).path.matches(path) && passes(&c) {
+                return Some(*c);
+            }
+        }
+        for prefix in prefix_keys(path) {
+            if let Some(c) = vhost.prefixes.get(prefix).and_then(|list| list.iter().find(passes)) {
+                return Some(*c);
+            }
+        }
+        None
+    }
+
+    fn not_found(&self, entry: &Entry<'_>) -> Decision {
+        let gw = &self.ir.gateways[entry.gateway];
+        let listener = &gw.listeners[entry.listener];
+        Decision {
+            // `HTTPRouteRule.Matches`: when no rule matches, the gateway MUST answer 404.
+            action: Action::Respond(Respond { status: 404, headers: Vec::new(), reason: "no rule matches".into() }),
+            matched: Some(Provenance {
+                gateway: format!("{}/{}", gw.namespace, gw.name),
+                listener: listener.name.clone(),
+                hostname: None,
+                kind: None,
+                namespace: None,
+                name: None,
+                rule: None,
+                rule_name: None,
+                matched: None,
+            }),
+        }
+    }
+}
+
+/// Prefix map keys that can match `path`, longest first: the path itself, then
+/// the path cut at each `/` from the right, then `/`. Keys never end in `/`
+/// (they are normalised), so cuts that leave a trailing slash are skipped.
+fn prefix_keys(path: &str) -> impl Iterator<Item = &str> {
+    let full = (!path.ends_with('/') && path.len() > 1).then_some(path);
+    let cuts = path
+        .char_indices()
+        .rev()
+        .filter(|&(i, c)| c == '/' && i > 0)
+        .map(move |(i, _)| &path[..i])
+        .filter(|p| !p.ends_with('/'));
+    full.into_iter().chain(cuts).chain(std::iter::once("/"))
+}
+
+/// Method, header and query conditions (the path is checked by the index).
+pub(crate) fn residual_matches(m: &Match, request: &Request<'_>) -> bool {
+    m.method.as_deref().is_none_or(|method| method == request.method())
+        && m.headers.iter().all(|h| request.header(&h.name).is_some_and(|v| h.value.matches(v)))
+        && m.query.iter().all(|q| request.query_param(&q.name).is_some_and(|v| q.value.matches(v)))
+}
+
+/// Why a match does not apply to the request, for `explain`.
+fn mismatch(m: &Match, request: &Request<'_>) -> Option<String> {
+    if !m.path.matches(request.path()) {
+        return Some("path".into());
+    }
+    if let Some(method) = &m.method {
+        if method != request.method() {
+            return Some(format!("method is not {method}"));
+        }
+    }
+    for h in &m.headers {
+        if !request.header(&h.name).is_some_and(|v| h.value.matches(v)) {
+            return Some(format!("header {}", h.name));
+        }
+    }
+    for q in &m.query {
+        if !request.query_param(&q.name).is_some_and(|v| q.value.matches(v)) {
+            return Some(format!("query parameter {}", q.name));
+        }
+    }
+    None
+}
+
+/// A short human description of a match.
+pub(crate) fn summarize(m: &Match) -> String {
+    let mut s = match &m.path {
+        PathMatch::Exact(p) => format!("Exact {p}"),
+        PathMatch::Prefix(p) => format!("PathPrefix {p}"),
+        PathMatch::Regex(re) => format!("RegularExpression {}", re.as_str()),
+    };
+    if let Some(method) = &m.method {
+        let _ = write!(s, ", method {method}");
+    }
+    for h in &m.headers {
+        let _ = match &h.value {
+            ValueMatch::Exact(v) => write!(s, ", header {}={v}", h.name),
+            ValueMatch::Regex(re) => write!(s, ", header {}~{}", h.name, re.as_str()),
+        };
+    }
+    for q in &m.query {
+        let _ = match &q.value {
+            ValueMatch::Exact(v) => write!(s, ", query {}={v}", q.name),
+            ValueMatch::Regex(re) => write!(s, ", query {}~{}", q.name, re.as_str()),
+        };
+    }
+    s
+}
+
+fn reject(reason: String) -> Decision {
+    Decision { action: Action::Reject { reason }, matched: None }
+}
+
+fn respond(status: u16, reason: String) -> Decision {
+    Decision { action: Action::Respond(Respond { status, headers: Vec::new(), reason }), matched: None }
+}
+
+/// Listener specificity re-exported for the reference matcher.
+#[doc(hidden)]
+pub fn listener_rank(hostname: Option<&str>) -> (u8, usize) {
+    listener_specificity(hostname)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prefix_keys;
+
+    #[test]
+    fn prefix_keys_longest_first() {
+        assert_eq!(prefix_keys("/a/b").collect::<Vec<_>>(), ["/a/b", "/a", "/"]);
+        assert_eq!(prefix_keys("/a/b/").collect::<Vec<_>>(), ["/a/b", "/a", "/"]);
+        assert_eq!(prefix_keys("/").collect::<Vec<_>>(), ["/"]);
+        assert_eq!(prefix_keys("/a//b").collect::<Vec<_>>(), ["/a//b", "/a", "/"]);
+    }
+}

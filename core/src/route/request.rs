@@ -1,0 +1,172 @@
+//! The request as the router sees it: borrowed, never copied.
+
+/// An HTTP request entering a Gateway.
+///
+/// Everything is borrowed from the caller. The entry point (which Gateway, which
+/// port) defaults to the only Gateway and the scheme's default port.
+///
+/// ```
+/// use gatewright::Request;
+/// let headers = [("x-release-track", "canary")];
+/// let req = Request::new("GET", "shop.example.com:8080", "/cart/42?view=full")
+///     .headers(&headers)
+///     .gateway("infra", "public");
+/// assert_eq!(req.host(), "shop.example.com");
+/// assert_eq!(req.path(), "/cart/42");
+/// assert_eq!(req.query(), Some("view=full"));
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct Request<'a> {
+    pub(crate) method: &'a str,
+    pub(crate) scheme: &'a str,
+    pub(crate) authority: &'a str,
+    pub(crate) path: &'a str,
+    pub(crate) query: Option<&'a str>,
+    pub(crate) headers: &'a [(&'a str, &'a str)],
+    pub(crate) sni: Option<&'a str>,
+    pub(crate) gateway: Option<(&'a str, &'a str)>,
+    pub(crate) port: Option<u16>,
+    pub(crate) listener: Option<&'a str>,
+}
+
+impl<'a> Request<'a> {
+    /// A request with a method, an authority (Host header, may carry a port) and
+    /// a path with an optional `?query`. Scheme `http`, no headers.
+    pub fn new(method: &'a str, authority: &'a str, path_and_query: &'a str) -> Self {
+        let (path, query) = match path_and_query.split_once('?') {
+            Some((p, q)) => (p, Some(q)),
+            None => (path_and_query, None),
+        };
+        Request {
+            method,
+            scheme: "http",
+            authority,
+            path: if path.is_empty() { "/" } else { path },
+            query,
+            headers: &[],
+            sni: None,
+            gateway: None,
+            port: None,
+            listener: None,
+        }
+    }
+
+    /// Sets the request headers (name, value); names are compared case-insensitively.
+    #[must_use]
+    pub fn headers(mut self, headers: &'a [(&'a str, &'a str)]) -> Self {
+        self.headers = headers;
+        self
+    }
+
+    /// Sets the scheme (`http` or `https`).
+    #[must_use]
+    pub fn scheme(mut self, scheme: &'a str) -> Self {
+        self.scheme = scheme;
+        self
+    }
+
+    /// Sets the TLS SNI of the connection (HTTPS listeners select on it).
+    #[must_use]
+    pub fn sni(mut self, sni: &'a str) -> Self {
+        self.sni = Some(sni);
+        self
+    }
+
+    /// Sets the Gateway the client connected to.
+    #[must_use]
+    pub fn gateway(mut self, namespace: &'a str, name: &'a str) -> Self {
+        self.gateway = Some((namespace, name));
+        self
+    }
+
+    /// Sets the port the client connected to (default: 443 for https, else 80,
+    /// or the port in the authority).
+    #[must_use]
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = Some(port);
+        self
+    }
+
+    /// Restricts the lookup to the named listener (its port is used).
+    #[must_use]
+    pub fn listener(mut self, name: &'a str) -> Self {
+        self.listener = Some(name);
+        self
+    }
+
+    /// The method.
+    pub fn method(&self) -> &'a str {
+        self.method
+    }
+
+    /// The scheme.
+    pub fn get_scheme(&self) -> &'a str {
+        self.scheme
+    }
+
+    /// The authority as given (may include a port).
+    pub fn authority(&self) -> &'a str {
+        self.authority
+    }
+
+    /// The host: the authority without port and trailing dot. Hostname matching
+    /// "MUST ignore any port value specified in the HTTP Host header"
+    /// (`HTTPRouteSpec.Hostnames`). Case is folded by the router when comparing.
+    pub fn host(&self) -> &'a str {
+        let a = self.authority;
+        let host = if a.starts_with('[') {
+            // IPv6 literal: keep the brackets, drop the port.
+            a.find(']').map_or(a, |end| &a[..=end])
+        } else {
+            a.rsplit_once(':').filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit())).map_or(a, |(h, _)| h)
+        };
+        host.strip_suffix('.').unwrap_or(host)
+    }
+
+    /// The path without the query.
+    pub fn path(&self) -> &'a str {
+        self.path
+    }
+
+    /// The raw query string, without `?`.
+    pub fn query(&self) -> Option<&'a str> {
+        self.query
+    }
+
+    /// The headers.
+    pub fn get_headers(&self) -> &'a [(&'a str, &'a str)] {
+        self.headers
+    }
+
+    /// The first value of a header (case-insensitive name).
+    pub fn header(&self, name: &str) -> Option<&'a str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| *v)
+    }
+
+    /// The first value of a query parameter (exact name, no decoding). "If multiple
+    /// entries specify equivalent query param names, only the first entry ... should be
+    /// considered" and implementations should match the first value (`HTTPQueryParamMatch`).
+    pub fn query_param(&self, name: &str) -> Option<&'a str> {
+        self.query?.split('&').find_map(|pair| {
+            let (n, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (n == name).then_some(v)
+        })
+    }
+
+    /// The port the client connected to.
+    pub(crate) fn entry_port(&self) -> u16 {
+        if let Some(p) = self.port {
+            return p;
+        }
+        if let Some(p) = self.authority.rsplit_once(':').and_then(|(_, p)| p.parse().ok()) {
+            if !self.authority.ends_with(']') {
+                return p;
+            }
+        }
+        if self.scheme.eq_ignore_ascii_case("https") {
+            443
+        } else {
+            80
+        }
+    }
+}

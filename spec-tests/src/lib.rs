@@ -1,0 +1,18 @@
+//! `gatewright-spec`: conformance corpus runner, spec-literal reference matcher and proptest
+//! generators for gatewright.
+//!
+//! The corpus runner is engine-neutral: [`format`](mod@format) reads the corpus, [`engine`] defines the
+//! interface an engine adapter implements, [`check`] compares observations with expectations and
+//! [`runner`] runs a whole corpus and reports. The adapter for the `gatewright` core lives in
+//! `adapter`.
+
+// --- corpus runner (format, engine interface, checks, runner) -------------------------------
+pub mod check;
+pub mod engine;
+pub mod format;
+pub mod runner;
+// --- end corpus runner -----------------------------------------------------------------------
+
+/// The engine adapter used by the `gatewright-spec` binary (placeholder until the core adapter
+/// is written).
+pub mod adapter;
