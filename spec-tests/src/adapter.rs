@@ -1,17 +1,147 @@
-//! Placeholder adapter: to be replaced by the adapter for the `gatewright` core engine.
+//! The adapter between the corpus runner and the `gatewright` core: compiles a
+//! test's objects into a [`Router`] and reports its decisions as [`Observed`].
 
-use crate::engine::{Compiled, Engine};
+use base64::Engine as _;
+use gatewright::{Action, Config, Request, Resources, Router};
+use serde_json::Value;
+
+use crate::engine::{
+    CaseRequest, Compiled, Engine, Entry, Mirror, Observed, Retry, Timeouts, Upstream,
+};
+
+/// The controller name of the corpus's synthetic GatewayClass.
+const CONTROLLER: &str = "gatewright/controller";
+
+/// The Host header a client sends when it has no name for the Gateway: its IP
+/// address (TEST-NET-1), which matches no hostname.
+const GATEWAY_ADDRESS: &str = "192.0.2.1";
 
 /// The engine the `gatewright-spec` binary runs the corpus against.
 pub fn engine() -> impl Engine {
-    Placeholder
+    Gatewright
 }
 
-/// Refuses every input until the real adapter exists.
-struct Placeholder;
+/// Runs the corpus against `gatewright::Router`.
+struct Gatewright;
 
-impl Engine for Placeholder {
-    fn compile(&self, _objects: &[serde_json::Value]) -> Result<Box<dyn Compiled>, String> {
-        Err("adapter not written yet".to_owned())
+impl Engine for Gatewright {
+    fn compile(&self, objects: &[Value]) -> Result<Box<dyn Compiled>, String> {
+        let objects: Vec<Value> = objects
+            .iter()
+            .cloned()
+            .map(fill_synthetic_certificate)
+            .collect();
+        let text = serde_json::to_string(&objects).map_err(|e| e.to_string())?;
+        let resources = Resources::from_json(&text).map_err(|e| e.to_string())?;
+        let router = Router::compile_with(&resources, Config::new().controller_name(CONTROLLER))
+            .map_err(|e| e.to_string())?;
+        Ok(Box::new(CompiledRouter { router }))
+    }
+}
+
+/// The corpus describes run-time certificates as Secrets annotated
+/// `gatewright.test/synthetic: "true"` with empty data (see its README); give
+/// them PEM-shaped data, as the README suggests, so they count as well-formed.
+fn fill_synthetic_certificate(mut object: Value) -> Value {
+    let synthetic = object
+        .pointer("/metadata/annotations/gatewright.test~1synthetic")
+        .and_then(Value::as_str)
+        == Some("true");
+    if synthetic && object.get("kind").and_then(Value::as_str) == Some("Secret") {
+        let b64 = |s: &str| Value::String(base64::engine::general_purpose::STANDARD.encode(s));
+        if let Some(data) = object.get_mut("data").and_then(Value::as_object_mut) {
+            data.insert(
+                "tls.crt".into(),
+                b64("-----BEGIN CERTIFICATE-----\nc3ludGhldGlj\n-----END CERTIFICATE-----\n"),
+            );
+            data.insert(
+                "tls.key".into(),
+                b64("-----BEGIN PRIVATE KEY-----\nc3ludGhldGlj\n-----END PRIVATE KEY-----\n"),
+            );
+        }
+    }
+    object
+}
+
+struct CompiledRouter {
+    router: Router,
+}
+
+impl Compiled for CompiledRouter {
+    fn route(&self, entry: &Entry, request: &CaseRequest, entropy: u64) -> Observed {
+        let path_and_query = match &request.query {
+            Some(q) => format!("{}?{q}", request.path),
+            None => request.path.clone(),
+        };
+        let headers: Vec<(&str, &str)> = request
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        let authority = request.host.as_deref().unwrap_or(GATEWAY_ADDRESS);
+        let mut req = Request::new(&request.method, authority, &path_and_query)
+            .scheme(&request.scheme)
+            .headers(&headers)
+            .gateway(&entry.namespace, &entry.name)
+            .port(entry.port);
+        if let Some(sni) = &request.sni {
+            req = req.sni(sni);
+        }
+        let decision = self.router.route_with(&req, entropy);
+        let mut observed = Observed::default();
+        match decision.action {
+            Action::Forward(f) => {
+                observed.status = 200;
+                observed.backend = Some((f.backend.namespace.clone(), f.backend.name.clone()));
+                observed.upstream = Some(Upstream {
+                    method: f.upstream.method,
+                    host: f.upstream.authority,
+                    path: f.upstream.path,
+                    query: f.upstream.query,
+                    headers: f.upstream.headers,
+                });
+                let mut response = request.backend_response_headers.clone();
+                f.response_headers.apply(&mut response);
+                observed.response_headers = response;
+                observed.mirrors = f
+                    .mirrors
+                    .iter()
+                    .map(|m| Mirror {
+                        namespace: m.backend.namespace.clone(),
+                        name: m.backend.name.clone(),
+                        percent: m.percent,
+                    })
+                    .collect();
+                observed.timeouts = Timeouts {
+                    request_ms: f.request_timeout_ms,
+                    backend_request_ms: f.backend_request_timeout_ms,
+                };
+                observed.retry = f.retry.map(|r| Retry {
+                    codes: r.codes,
+                    attempts: r.attempts,
+                    backoff_ms: r.backoff_ms,
+                });
+            }
+            Action::Redirect(r) => {
+                observed.status = r.status;
+                observed.redirect_location = Some(r.location);
+            }
+            Action::Respond(r) => {
+                observed.status = r.status;
+                observed.response_headers = r.headers;
+            }
+            _ => observed.status = 0,
+        }
+        observed
+    }
+
+    fn status(&self) -> Vec<Value> {
+        serde_json::to_value(&self.router.status().objects)
+            .ok()
+            .and_then(|v| match v {
+                Value::Array(items) => Some(items),
+                _ => None,
+            })
+            .unwrap_or_default()
     }
 }

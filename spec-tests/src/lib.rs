@@ -1,9 +1,9 @@
 //! `gatewright-spec`: conformance corpus runner, spec-literal reference matcher and proptest
 //! generators for gatewright.
 //!
-//! The corpus runner is engine-neutral: [`format`](mod@format) reads the corpus, [`engine`] defines the
-//! interface an engine adapter implements, [`check`] compares observations with expectations and
-//! [`runner`] runs a whole corpus and reports. The adapter for the `gatewright` core lives in
+//! The corpus runner is engine-neutral: [`format`](mod@format) reads the corpus, [`engine`]
+//! defines the interface an engine adapter implements, [`check`] compares observations with
+//! expectations and [`runner`] runs a whole corpus and reports. The adapter for the `gatewright` core lives in
 //! `adapter`.
 
 // --- corpus runner (format, engine interface, checks, runner) -------------------------------
@@ -13,6 +13,5 @@ pub mod format;
 pub mod runner;
 // --- end corpus runner -----------------------------------------------------------------------
 
-/// The engine adapter used by the `gatewright-spec` binary (placeholder until the core adapter
-/// is written).
+/// The engine adapter for the `gatewright` core, used by the `gatewright-spec` binary.
 pub mod adapter;

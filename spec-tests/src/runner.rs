@@ -353,3 +353,153 @@ struct JsonTest<'a> {
     status_passed: usize,
     skipped: Option<&'a str>,
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::engine::{CaseRequest, Entry, Observed, Upstream};
+
+    /// Routes everything to infra-backend-v1 and reports a fixed, healthy status; refuses input
+    /// whose object count is not `accept_objects` (when set).
+    struct FakeEngine {
+        accept_objects: Option<usize>,
+    }
+
+    struct FakeCompiled;
+
+    impl Engine for FakeEngine {
+        fn compile(&self, objects: &[Value]) -> Result<Box<dyn Compiled>, String> {
+            match self.accept_objects {
+                Some(n) if n != objects.len() => Err(format!("{} objects", objects.len())),
+                _ => Ok(Box::new(FakeCompiled)),
+            }
+        }
+    }
+
+    impl Compiled for FakeCompiled {
+        fn route(&self, _entry: &Entry, request: &CaseRequest, _entropy: u64) -> Observed {
+            Observed {
+                status: 200,
+                backend: Some((
+                    "gateway-conformance-infra".into(),
+                    "infra-backend-v1".into(),
+                )),
+                upstream: Some(Upstream {
+                    method: request.method.clone(),
+                    path: request.path.clone(),
+                    ..Upstream::default()
+                }),
+                ..Observed::default()
+            }
+        }
+
+        fn status(&self) -> Vec<Value> {
+            let ok = |t: &str| json!({"type": t, "status": "True", "reason": t});
+            vec![
+                json!({"kind": "HTTPRoute", "namespace": "gateway-conformance-infra",
+                       "name": "gateway-conformance-infra-test", "status": {"parents": [
+                    {"parentRef": {"name": "same-namespace"}, "controllerName": "gatewright/controller",
+                     "conditions": [ok("Accepted"), ok("ResolvedRefs")]}]}}),
+                json!({"kind": "Gateway", "namespace": "gateway-conformance-infra", "name": "same-namespace",
+                       "status": {"listeners": [{"name": "http", "attachedRoutes": 1,
+                        "conditions": [ok("Accepted"), ok("ResolvedRefs"), ok("Programmed")]}]}}),
+            ]
+        }
+    }
+
+    fn corpus() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("conformance/gateway-api")
+    }
+
+    #[test]
+    fn runs_filters_and_reports() {
+        // The filter also matches MeshHTTPRouteSimpleSameNamespace, which is skipped.
+        let skips = Skips::from([(
+            "MeshHTTPRouteSimpleSameNamespace".to_owned(),
+            "mesh later".to_owned(),
+        )]);
+        let engine = FakeEngine {
+            accept_objects: None,
+        };
+        let report = run_suite(
+            &corpus(),
+            &skips,
+            &engine,
+            Some("HTTPRouteSimpleSameNamespace"),
+        )
+        .unwrap();
+        assert_eq!(report.suite, "gateway-api");
+        assert_eq!(report.tests.len(), 2);
+        let t = &report.tests[0];
+        assert_eq!(
+            (t.cases, t.cases_passed, t.status, t.status_passed),
+            (1, 1, 2, 2),
+            "{:?}",
+            t.failures
+        );
+        assert!(report.all_passed());
+        let json: Value = serde_json::from_str(&report.to_json()).unwrap();
+        assert_eq!(
+            json,
+            json!({"suite": "gateway-api",
+                   "tests": [{"name": "HTTPRouteSimpleSameNamespace", "cases": 1, "cases_passed": 1,
+                              "status": 2, "status_passed": 2, "skipped": null},
+                             {"name": "MeshHTTPRouteSimpleSameNamespace", "cases": 1, "cases_passed": 0,
+                              "status": 0, "status_passed": 0, "skipped": "mesh later"}],
+                   "totals": {"tests": 2, "skipped": 1, "cases": 2, "cases_passed": 1, "status": 2, "status_passed": 2}})
+        );
+        assert!(report.to_json().starts_with("{\n  \"suite\""));
+        assert!(report.to_table().contains("TOTAL"));
+    }
+
+    #[test]
+    fn skipped_tests_keep_declared_counts() {
+        let skips = Skips::from([("HTTPRouteRetry".to_owned(), "later".to_owned())]);
+        let engine = FakeEngine {
+            accept_objects: None,
+        };
+        let report = run_suite(&corpus(), &skips, &engine, Some("HTTPRouteRetry")).unwrap();
+        let skipped = &report.tests[0];
+        assert_eq!(skipped.name, "HTTPRouteRetry");
+        assert_eq!(
+            (
+                skipped.cases,
+                skipped.cases_passed,
+                skipped.status,
+                skipped.status_passed
+            ),
+            (11, 0, 2, 0)
+        );
+        assert_eq!(skipped.skipped.as_deref(), Some("later"));
+        let totals = report.totals();
+        assert_eq!((totals.tests, totals.skipped), (3, 1));
+        // The two other HTTPRouteRetry* tests ran and fail against the fake engine.
+        assert!(!report.all_passed());
+    }
+
+    #[test]
+    fn compile_errors_fail_every_entry_of_that_object_set() {
+        let test = load_test(&corpus(), "HTTPRouteReferenceGrant").unwrap();
+        // Accept only the unmutated object set: the case with a delete mutation gets the error.
+        let engine = FakeEngine {
+            accept_objects: Some(test.objects.len()),
+        };
+        let report = run_test(&test, &engine);
+        let refused: Vec<&String> = report
+            .failures
+            .iter()
+            .filter(|f| f.contains("engine refused the input"))
+            .collect();
+        assert_eq!(refused.len(), 1, "{:?}", report.failures);
+        assert!(
+            refused[0].starts_with("case \"after deleting the ReferenceGrant"),
+            "{refused:?}"
+        );
+        // Status assertions use the unmutated set, which compiled.
+        assert_eq!(report.status_passed, 1, "{:?}", report.failures);
+    }
+}

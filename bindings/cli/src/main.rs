@@ -1,1 +1,231 @@
-fn main(){}
+//! `gatewright`: route, explain and check Kubernetes Gateway API manifests
+//! offline, with the same engine a proxy embeds.
+//!
+//! Exit codes: 0 an answer was printed (a 404 is an answer; `check` found no
+//! problem), 1 the manifests cannot be read or `check` found problems, 2 usage
+//! errors (bad arguments, unreadable files).
+
+mod io;
+mod output;
+mod request_line;
+
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use gatewright::{Config, Request, Resources, Router};
+
+use crate::request_line::{parse_entropy, parse_gateway, parse_header, parse_request_line};
+
+/// Route, explain and check Kubernetes Gateway API manifests offline.
+///
+/// gatewright reads GatewayClass, Gateway, HTTPRoute, ReferenceGrant, Namespace,
+/// Service and Secret objects (YAML or JSON, multi-document) and answers the
+/// questions a controller and proxy would: which listener, route, rule and
+/// backend a request gets, and which objects would be accepted.
+#[derive(Debug, Parser)]
+#[command(name = "gatewright", version, propagate_version = true, max_term_width = 100)]
+#[command(after_help = "Exit codes: 0 answered / check passed, 1 unreadable manifests or check failed, 2 usage error.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Route one request: which rule wins, which backend, which filters (--explain: and why).
+    #[command(after_help = "Examples:\n  \
+        gatewright route -f examples/quickstart.yaml 'GET http://shop.example.com/api/health'\n  \
+        gatewright route -f examples/platform.yaml --gateway infra/public \\\n    \
+        'GET https://orders.shop.example.com/api/orders' -H 'x-release-track: canary' --explain")]
+    Route(RouteArgs),
+    /// Print status conditions and diagnostics; exit 1 if a route is not accepted,
+    /// has unresolved references, or any diagnostic is an error (a CI gate).
+    #[command(after_help = "Example:\n  gatewright check -f examples/platform.yaml")]
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Args)]
+struct Manifests {
+    /// Manifest to read (YAML or JSON; `-` for stdin). Repeat to combine files.
+    #[arg(short = 'f', long = "file", value_name = "FILE", required = true)]
+    files: Vec<String>,
+    /// Serve only Gateways whose GatewayClass has this spec.controllerName
+    /// (default: every Gateway in the input).
+    #[arg(long, value_name = "NAME")]
+    controller: Option<String>,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t = Format::Text)]
+    output: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// Aligned, human-readable text.
+    Text,
+    /// Pretty-printed JSON (the engine's own data types).
+    Json,
+}
+
+#[derive(Debug, Args)]
+struct RouteArgs {
+    #[command(flatten)]
+    manifests: Manifests,
+    /// The request: a method and an absolute URL, e.g. 'GET https://shop.example.com/cart?id=1'.
+    /// The scheme selects http/https; the URL's port, if any, is the port entered.
+    #[arg(value_name = "REQUEST", required = true, num_args = 1..=2)]
+    request: Vec<String>,
+    /// Request header, repeatable. A `Host` header replaces the URL's host (as with curl).
+    #[arg(short = 'H', long = "header", value_name = "NAME: VALUE", value_parser = parse_header)]
+    headers: Vec<(String, String)>,
+    /// The Gateway the request enters (needed when the input has several).
+    #[arg(long, value_name = "NS/NAME", value_parser = parse_gateway)]
+    gateway: Option<(String, String)>,
+    /// Enter through this listener (by name) instead of choosing by port and host.
+    #[arg(long, value_name = "NAME", conflicts_with = "port")]
+    listener: Option<String>,
+    /// The port entered (default: the URL's port, else 80 for http and 443 for https).
+    #[arg(long, value_name = "N")]
+    port: Option<u16>,
+    /// TLS SNI for https (default: the URL's host).
+    #[arg(long, value_name = "NAME")]
+    sni: Option<String>,
+    /// Randomness for weighted backends and mirror sampling: a u64, or a fraction
+    /// in [0, 1) such as 0.95. Same entropy, same decision.
+    #[arg(long, value_name = "U64", value_parser = parse_entropy, default_value = "0")]
+    entropy: u64,
+    /// The most specific matching hostname decides alone, then 404 (Envoy-style
+    /// virtual hosts) instead of falling through to wildcard/catch-all routes.
+    #[arg(long)]
+    no_host_fallthrough: bool,
+    /// Also print the listener choice and every candidate rule with its verdict.
+    #[arg(long)]
+    explain: bool,
+}
+
+#[derive(Debug, Args)]
+struct CheckArgs {
+    #[command(flatten)]
+    manifests: Manifests,
+}
+
+/// Why the command stopped early.
+enum Failure {
+    /// Exit 2.
+    Usage(String),
+    /// Exit 1.
+    Input(String),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // `--help` and `--version` are "errors" that print to stdout and exit 0.
+            let _ = e.print();
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
+    let result = match &cli.command {
+        Command::Route(args) => route(args),
+        Command::Check(args) => check(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(Failure::Usage(message)) => {
+            io::err(&format!("error: {message}\n\nFor more information, try '--help'.\n"));
+            ExitCode::from(2)
+        }
+        Err(Failure::Input(message)) => {
+            io::err(&format!("error: {message}\n"));
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Reads and compiles every manifest.
+fn compile(manifests: &Manifests, host_fallthrough: bool) -> Result<Router, Failure> {
+    let inputs = io::read_inputs(&manifests.files).map_err(Failure::Usage)?;
+    let mut resources = Resources::new();
+    for input in &inputs {
+        resources.add_text(&input.text).map_err(|e| Failure::Input(format!("{}: {e}", input.name)))?;
+    }
+    let mut config = Config::new();
+    if !host_fallthrough {
+        config = config.host_fallthrough(false);
+    }
+    if let Some(name) = &manifests.controller {
+        config = config.controller_name(name);
+    }
+    Router::compile_with(&resources, config).map_err(|e| Failure::Input(format!("cannot compile: {e}")))
+}
+
+fn route(args: &RouteArgs) -> Result<ExitCode, Failure> {
+    let line = parse_request_line(&args.request.join(" ")).map_err(Failure::Usage)?;
+    let router = compile(&args.manifests, !args.no_host_fallthrough)?;
+
+    let host_header = args.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("host")).map(|(_, v)| v.as_str());
+    let headers: Vec<(&str, &str)> =
+        args.headers.iter().filter(|(n, _)| !n.eq_ignore_ascii_case("host")).map(|(n, v)| (n.as_str(), v.as_str())).collect();
+    let authority = host_header.unwrap_or(&line.authority);
+    let mut request = Request::new(&line.method, authority, &line.path_and_query).scheme(&line.scheme).headers(&headers);
+    if let Some((ns, name)) = &args.gateway {
+        request = request.gateway(ns, name);
+    }
+    if let Some(listener) = &args.listener {
+        request = request.listener(listener);
+    }
+    if let Some(port) = args.port.or(line.port) {
+        request = request.port(port);
+    }
+    match (&args.sni, host_header) {
+        (Some(sni), _) => request = request.sni(sni),
+        // A Host header override does not change the TLS connection's SNI.
+        (None, Some(_)) => request = request.sni(&line.host),
+        (None, None) => {}
+    }
+
+    let text = if args.explain {
+        let explanation = router.explain(&request, args.entropy);
+        match args.manifests.output {
+            Format::Json => to_json(&explanation)?,
+            Format::Text => output::route_text(&router, &request, &explanation.decision, Some(&explanation)),
+        }
+    } else {
+        let decision = router.route_with(&request, args.entropy);
+        match args.manifests.output {
+            Format::Json => to_json(&decision)?,
+            Format::Text => output::route_text(&router, &request, &decision, None),
+        }
+    };
+    io::out(&text);
+    let errors = router.diagnostics().iter().filter(|d| d.severity == gatewright::Severity::Error).count();
+    if errors > 0 && args.manifests.output == Format::Text {
+        let s = if errors == 1 { "" } else { "s" };
+        io::err(&format!("note: the manifests have {errors} error diagnostic{s}; run `gatewright check` for details\n"));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn check(args: &CheckArgs) -> Result<ExitCode, Failure> {
+    let router = compile(&args.manifests, true)?;
+    let report = output::CheckReport::new(&router);
+    let text = match args.manifests.output {
+        Format::Json => to_json(&serde_json::json!({
+            "status": router.status(),
+            "diagnostics": router.diagnostics(),
+            "ok": report.ok(),
+        }))?,
+        Format::Text => report.text(),
+    };
+    io::out(&text);
+    Ok(if report.ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<String, Failure> {
+    serde_json::to_string_pretty(value)
+        .map(|mut s| {
+            s.push('\n');
+            s
+        })
+        .map_err(|e| Failure::Input(format!("cannot serialize the answer: {e}")))
+}

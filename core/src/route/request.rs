@@ -153,6 +153,26 @@ impl<'a> Request<'a> {
         })
     }
 
+    /// The TLS SNI, if set with [`Request::sni`].
+    pub fn get_sni(&self) -> Option<&'a str> {
+        self.sni
+    }
+
+    /// The Gateway `(namespace, name)`, if set with [`Request::gateway`].
+    pub fn get_gateway(&self) -> Option<(&'a str, &'a str)> {
+        self.gateway
+    }
+
+    /// The port, if set with [`Request::port`] (see [`Request::port`] for the default).
+    pub fn get_port(&self) -> Option<u16> {
+        self.port
+    }
+
+    /// The listener name, if set with [`Request::listener`].
+    pub fn get_listener(&self) -> Option<&'a str> {
+        self.listener
+    }
+
     /// The port the client connected to.
     pub(crate) fn entry_port(&self) -> u16 {
         if let Some(p) = self.port {

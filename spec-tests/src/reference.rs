@@ -1,0 +1,699 @@
+//! A spec-literal reference matcher over the validated [`Ir`].
+//!
+//! It exists to be compared with the compiled [`Router`](gatewright::Router): where the router
+//! uses hash maps, sorted candidate lists and probing, this module does the dumbest possible
+//! thing — a linear scan over every listener, and then over every attachment × hostname × rule ×
+//! match, testing each condition as the Gateway API text words it and keeping the candidate with
+//! the smallest precedence key, computed field by field here (nothing from
+//! `gatewright::precedence` or the compiler is used).
+//!
+//! Rules implemented (see `SEMANTICS.md` §1–3):
+//!
+//! * Gateway: the request's, or the only one; port: the request's, else the authority's, else
+//!   443 for `https` and 80 otherwise.
+//! * Listener (`Listener.Hostname`): the most specific listener hostname on that port matching
+//!   the Host (exact, then wildcards with more labels right of `*`, then none). HTTPS: the SNI
+//!   (default: the Host) selects; a different listener matching the Host → 421; no listener
+//!   matching the Host → 404. A listener that is not programmed refuses the request.
+//! * Routes (`HTTPRouteRule.Matches`, `HTTPRouteSpec.Hostnames`): precedence key = hostname
+//!   (non-wildcard characters, then characters), Exact path, RegularExpression (gatewright:
+//!   between Exact and PathPrefix, longer pattern first), PathPrefix length as written, method,
+//!   header count, query count, oldest `creationTimestamp` (missing = newest),
+//!   `{namespace}/{name}`, rule index, match index.
+//! * Backends (`BackendRef.Weight`): `point = (entropy × total) >> 64`, the first backend whose
+//!   cumulative weight range holds the point; weight 0 never; total 0, an invalid target or an
+//!   invalid rule → 500; a rule-level redirect answers with its status.
+//!
+//! CORS preflights are not modelled (the generators never send `OPTIONS` with `Origin`).
+
+use gatewright::ir::{
+    Backend, BackendTarget, Gateway, HostMatch, Ir, Match, PathMatch, Protocol, Route, ValueMatch,
+};
+use gatewright::{Action, Decision, Request};
+
+/// What the reference decided.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RefDecision {
+    /// The connection is refused: unknown Gateway, no listener on the port, unknown listener
+    /// name, no listener for the SNI, or a listener that is not programmed.
+    Rejected,
+    /// 404 because no listener on the port matches the Host.
+    NoListener,
+    /// 421 Misdirected Request (HTTPS: the Host belongs to another listener than the SNI's).
+    Misdirected,
+    /// 404 from a chosen listener: no rule matches.
+    NoMatch {
+        /// Index in [`Ir::gateways`].
+        gateway: usize,
+        /// Index in [`Gateway::listeners`].
+        listener: usize,
+    },
+    /// A rule won.
+    Matched(RefMatch),
+}
+
+/// The winning candidate and what it does with the request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RefMatch {
+    /// Index in [`Ir::gateways`].
+    pub gateway: usize,
+    /// Index in [`Gateway::listeners`].
+    pub listener: usize,
+    /// Index in [`Ir::routes`].
+    pub route: usize,
+    /// [`Rule::index`](gatewright::ir::Rule::index) (position in `spec.rules`).
+    pub rule: usize,
+    /// [`Match::index`] (position in `matches`).
+    pub matched: usize,
+    /// The route hostname it matched under, as [`HostMatch`]'s `Display` (`*` = any).
+    pub hostname: String,
+    /// What happens.
+    pub outcome: RefOutcome,
+}
+
+/// What the winning rule does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RefOutcome {
+    /// Forwarded to this Service.
+    Backend {
+        /// Namespace.
+        namespace: String,
+        /// Name.
+        name: String,
+    },
+    /// 500: invalid rule, invalid backend, or no backend with a weight above 0.
+    ServerError,
+    /// A redirect with this status.
+    Redirect(u16),
+}
+
+impl RefDecision {
+    /// The status the client sees: `Some(0)` refused, `None` forwarded (as [`Decision::status`]).
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            RefDecision::Rejected => Some(0),
+            RefDecision::NoListener | RefDecision::NoMatch { .. } => Some(404),
+            RefDecision::Misdirected => Some(421),
+            RefDecision::Matched(m) => match m.outcome {
+                RefOutcome::Backend { .. } => None,
+                RefOutcome::ServerError => Some(500),
+                RefOutcome::Redirect(s) => Some(s),
+            },
+        }
+    }
+}
+
+/// Routes `request` over `ir` the spec-literal way. `host_fallthrough` as
+/// [`Config::host_fallthrough`](gatewright::Config::host_fallthrough): when `false`, only routes
+/// under the single most specific matching route hostname of the listener are considered.
+pub fn route(ir: &Ir, request: &Request<'_>, entropy: u64, host_fallthrough: bool) -> RefDecision {
+    let host = request.host().to_ascii_lowercase();
+
+    // The Gateway: the one named by the request, or the only one.
+    let gateway = match request.get_gateway() {
+        Some((ns, name)) => ir.gateways.iter().position(|g| g.namespace == ns && g.name == name),
+        None if ir.gateways.len() == 1 => Some(0),
+        None => None,
+    };
+    let Some(g) = gateway else { return RefDecision::Rejected };
+    let gw = &ir.gateways[g];
+
+    let l = match select_listener(gw, request, &host) {
+        Ok(l) => l,
+        Err(d) => return d,
+    };
+    let listener = &gw.listeners[l];
+    if !listener.programmed {
+        return RefDecision::Rejected;
+    }
+
+    // With fall-through off: only the most specific route hostname that matches the host.
+    let mut only_host: Option<&HostMatch> = None;
+    if !host_fallthrough {
+        for attachment in &listener.attachments {
+            for h in &attachment.hostnames {
+                if route_host_matches(h, &host) && only_host.is_none_or(|best| host_key(h) < host_key(best)) {
+                    only_host = Some(h);
+                }
+            }
+        }
+    }
+
+    // Linear scan over every candidate, keeping the smallest key.
+    let mut best: Option<(Key, RefMatch, &Route, usize)> = None;
+    for attachment in &listener.attachments {
+        let route = &ir.routes[attachment.route];
+        for h in &attachment.hostnames {
+            if !route_host_matches(h, &host) {
+                continue;
+            }
+            if only_host.is_some_and(|only| only != h) {
+                continue;
+            }
+            for (rule_pos, rule) in route.rules.iter().enumerate() {
+                for m in &rule.matches {
+                    if !match_holds(m, request) {
+                        continue;
+                    }
+                    let key = key(h, m, route, rule.index);
+                    if best.as_ref().is_none_or(|(k, ..)| key < *k) {
+                        let found = RefMatch {
+                            gateway: g,
+                            listener: l,
+                            route: attachment.route,
+                            rule: rule.index,
+                            matched: m.index,
+                            hostname: h.to_string(),
+                            outcome: RefOutcome::ServerError,
+                        };
+                        best = Some((key, found, route, rule_pos));
+                    }
+                }
+            }
+        }
+    }
+    let Some((_, mut found, route, rule_pos)) = best else {
+        return RefDecision::NoMatch { gateway: g, listener: l };
+    };
+    found.outcome = outcome(&route.rules[rule_pos].action, entropy);
+    RefDecision::Matched(found)
+}
+
+/// Maps a router [`Decision`] onto a [`RefDecision`] (route and listener names back to IR
+/// indices), for comparison. `Err` for decisions the reference does not model.
+///
+/// # Errors
+/// A description of the decision when it has no [`RefDecision`] counterpart.
+pub fn observe(ir: &Ir, decision: &Decision) -> Result<RefDecision, String> {
+    let Some(p) = &decision.matched else {
+        return match &decision.action {
+            Action::Reject { .. } => Ok(RefDecision::Rejected),
+            Action::Respond(r) if r.status == 404 => Ok(RefDecision::NoListener),
+            Action::Respond(r) if r.status == 421 => Ok(RefDecision::Misdirected),
+            other => Err(format!("unexpected decision without provenance: {other:?}")),
+        };
+    };
+    let gateway = ir
+        .gateways
+        .iter()
+        .position(|g| format!("{}/{}", g.namespace, g.name) == p.gateway)
+        .ok_or_else(|| format!("unknown gateway {}", p.gateway))?;
+    let listener = ir.gateways[gateway]
+        .listeners
+        .iter()
+        .position(|l| l.name == p.listener)
+        .ok_or_else(|| format!("unknown listener {}", p.listener))?;
+    let (Some(namespace), Some(name), Some(rule), Some(matched)) = (&p.namespace, &p.name, p.rule, p.matched) else {
+        return match &decision.action {
+            Action::Respond(r) if r.status == 404 => Ok(RefDecision::NoMatch { gateway, listener }),
+            other => Err(format!("unexpected decision without a route: {other:?}")),
+        };
+    };
+    let route = ir
+        .routes
+        .iter()
+        .position(|r| &r.namespace == namespace && &r.name == name)
+        .ok_or_else(|| format!("unknown route {namespace}/{name}"))?;
+    let outcome = match &decision.action {
+        Action::Forward(f) => {
+            RefOutcome::Backend { namespace: f.backend.namespace.clone(), name: f.backend.name.clone() }
+        }
+        Action::Redirect(r) => RefOutcome::Redirect(r.status),
+        Action::Respond(r) if r.status == 500 => RefOutcome::ServerError,
+        other => return Err(format!("unexpected action of a matched rule: {other:?}")),
+    };
+    Ok(RefDecision::Matched(RefMatch {
+        gateway,
+        listener,
+        route,
+        rule,
+        matched,
+        hostname: p.hostname.clone().unwrap_or_default(),
+        outcome,
+    }))
+}
+
+// --- listener selection --------------------------------------------------------------------
+
+/// The port the client connected to: the request's, else the authority's, else by scheme.
+fn entry_port(request: &Request<'_>) -> u16 {
+    if let Some(p) = request.get_port() {
+        return p;
+    }
+    let authority = request.authority();
+    let port_text = if authority.starts_with('[') {
+        // `[v6]:port`
+        authority.split_once("]:").map(|(_, p)| p)
+    } else {
+        authority.rsplit_once(':').map(|(_, p)| p)
+    };
+    if let Some(p) = port_text.and_then(|p| p.parse::<u16>().ok()) {
+        return p;
+    }
+    if request.get_scheme().eq_ignore_ascii_case("https") {
+        443
+    } else {
+        80
+    }
+}
+
+/// Whether a listener hostname (`None` = any) matches a host name. A wildcard `*.example.com`
+/// covers any number of labels but never the bare `example.com`.
+fn listener_host_matches(pattern: Option<&str>, host: &str) -> bool {
+    match pattern {
+        None => true,
+        Some(p) => match p.strip_prefix("*.") {
+            Some(rest) => {
+                let suffix = format!(".{rest}");
+                host.ends_with(&suffix) && host.len() > suffix.len()
+            }
+            None => p == host,
+        },
+    }
+}
+
+/// Listener hostname specificity, larger wins: exact (2), wildcard (1) with more labels right
+/// of the `*` first, none (0).
+fn listener_specificity(pattern: Option<&str>) -> (u8, usize) {
+    match pattern {
+        None => (0, 0),
+        Some(p) => match p.strip_prefix("*.") {
+            Some(rest) => (1, rest.split('.').count()),
+            None => (2, 0),
+        },
+    }
+}
+
+/// The most specific listener on `on_port` whose hostname matches `name` (spec order on ties).
+fn most_specific(gw: &Gateway, on_port: &[usize], name: &str) -> Option<usize> {
+    let mut best: Option<usize> = None;
+    for &l in on_port {
+        let hostname = gw.listeners[l].hostname.as_deref();
+        if !listener_host_matches(hostname, name) {
+            continue;
+        }
+        let better = match best {
+            None => true,
+            Some(b) => listener_specificity(hostname) > listener_specificity(gw.listeners[b].hostname.as_deref()),
+        };
+        if better {
+            best = Some(l);
+        }
+    }
+    best
+}
+
+fn select_listener(gw: &Gateway, request: &Request<'_>, host: &str) -> Result<usize, RefDecision> {
+    if let Some(name) = request.get_listener() {
+        return gw.listeners.iter().position(|l| l.name == name).ok_or(RefDecision::Rejected);
+    }
+    let port = entry_port(request);
+    let on_port: Vec<usize> = (0..gw.listeners.len()).filter(|&l| gw.listeners[l].port == port).collect();
+    if on_port.is_empty() {
+        return Err(RefDecision::Rejected);
+    }
+    let by_host = most_specific(gw, &on_port, host);
+    if !on_port.iter().any(|&l| gw.listeners[l].protocol == Protocol::Https) {
+        return by_host.ok_or(RefDecision::NoListener);
+    }
+    // HTTPS: the SNI selects the listener; the Host must belong to the same listener.
+    let sni = request.get_sni().map_or_else(|| host.to_owned(), str::to_ascii_lowercase);
+    let by_sni = most_specific(gw, &on_port, &sni).ok_or(RefDecision::Rejected)?;
+    match by_host {
+        None => Err(RefDecision::NoListener),
+        Some(l) if l != by_sni => Err(RefDecision::Misdirected),
+        Some(l) => Ok(l),
+    }
+}
+
+// --- route matching --------------------------------------------------------------------------
+
+/// Whether a route hostname (after intersection) matches the request host.
+fn route_host_matches(h: &HostMatch, host: &str) -> bool {
+    match h {
+        HostMatch::Exact(name) => name == host,
+        HostMatch::Wildcard(suffix) => host.ends_with(suffix.as_str()) && host.len() > suffix.len(),
+        HostMatch::Any => true,
+        _ => false,
+    }
+}
+
+/// `Exact`: the whole path, case-sensitive.
+fn exact_path_matches(exact: &str, path: &str) -> bool {
+    exact == path
+}
+
+/// `PathPrefix`: element by element on `/`-separated segments, a trailing `/` in the prefix
+/// ignored (`/abc` matches `/abc`, `/abc/`, `/abc/def`, not `/abcd`).
+fn prefix_path_matches(prefix: &str, path: &str) -> bool {
+    let prefix = prefix.trim_end_matches('/');
+    let want: Vec<&str> = prefix.split('/').collect();
+    let have: Vec<&str> = path.split('/').collect();
+    have.len() >= want.len() && want.iter().zip(&have).all(|(w, h)| w == h)
+}
+
+/// The first value of a header, names compared case-insensitively.
+fn first_header<'a>(request: &Request<'a>, name: &str) -> Option<&'a str> {
+    for (n, v) in request.get_headers() {
+        if n.eq_ignore_ascii_case(name) {
+            return Some(v);
+        }
+    }
+    None
+}
+
+/// The first value of a query parameter, names compared exactly (no decoding).
+fn first_query<'a>(request: &Request<'a>, name: &str) -> Option<&'a str> {
+    for pair in request.query()?.split('&') {
+        let (n, v) = match pair.find('=') {
+            Some(i) => (&pair[..i], &pair[i + 1..]),
+            None => (pair, ""),
+        };
+        if n == name {
+            return Some(v);
+        }
+    }
+    None
+}
+
+fn value_holds(condition: &ValueMatch, value: Option<&str>) -> bool {
+    let Some(value) = value else { return false };
+    match condition {
+        ValueMatch::Exact(v) => v == value,
+        ValueMatch::Regex(re) => re.is_match(value),
+        _ => false,
+    }
+}
+
+/// Every condition of a match holds (they are ANDed).
+fn match_holds(m: &Match, request: &Request<'_>) -> bool {
+    let path = request.path();
+    let path_ok = match &m.path {
+        PathMatch::Exact(p) => exact_path_matches(p, path),
+        PathMatch::Prefix(p) => prefix_path_matches(p, path),
+        regex @ PathMatch::Regex(_) => regex.matches(path),
+        _ => false,
+    };
+    path_ok
+        && m.method.as_deref().is_none_or(|method| method == request.method())
+        && m.headers.iter().all(|h| value_holds(&h.value, first_header(request, &h.name)))
+        && m.query.iter().all(|q| value_holds(&q.value, first_query(request, &q.name)))
+}
+
+// --- precedence ------------------------------------------------------------------------------
+
+/// Hostname part of the key, smaller wins: (−non-wildcard characters, −characters).
+type HostKey = (std::cmp::Reverse<usize>, std::cmp::Reverse<usize>);
+
+fn host_key(h: &HostMatch) -> HostKey {
+    use std::cmp::Reverse;
+    match h {
+        HostMatch::Exact(name) => (Reverse(name.len()), Reverse(name.len())),
+        // Characters of `*.example.com`, the `*` included.
+        HostMatch::Wildcard(suffix) => (Reverse(0), Reverse(1 + suffix.len())),
+        _ => (Reverse(0), Reverse(0)),
+    }
+}
+
+/// The whole precedence key, compared lexicographically; smaller wins. Fields in the order of
+/// SEMANTICS §3.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Key {
+    /// 1. Hostname.
+    host: HostKey,
+    /// 2. Path kind: Exact 0, RegularExpression 1, PathPrefix 2.
+    path_kind: u8,
+    /// 3. Longer regex / prefix first (as written).
+    path_len: std::cmp::Reverse<usize>,
+    /// 4. A method condition first.
+    method: std::cmp::Reverse<bool>,
+    /// 5. More header conditions first.
+    headers: std::cmp::Reverse<usize>,
+    /// 6. More query conditions first.
+    query: std::cmp::Reverse<usize>,
+    /// 7. Oldest first; missing timestamps after all given ones.
+    created: (bool, Option<(i64, u32)>),
+    /// 8. `{namespace}/{name}`, alphabetically.
+    name: String,
+    /// 9. Rule index.
+    rule: usize,
+    /// Match index.
+    matched: usize,
+}
+
+fn key(h: &HostMatch, m: &Match, route: &Route, rule: usize) -> Key {
+    use std::cmp::Reverse;
+    let (path_kind, path_len) = match &m.path {
+        PathMatch::Exact(_) => (0, 0),
+        PathMatch::Regex(re) => (1, re.as_str().chars().count()),
+        PathMatch::Prefix(p) => (2, p.chars().count()),
+        _ => (3, 0),
+    };
+    Key {
+        host: host_key(h),
+        path_kind,
+        path_len: Reverse(path_len),
+        method: Reverse(m.method.is_some()),
+        headers: Reverse(m.headers.len()),
+        query: Reverse(m.query.len()),
+        created: (route.created.is_none(), route.created),
+        name: format!("{}/{}", route.namespace, route.name),
+        rule,
+        matched: m.index,
+    }
+}
+
+// --- actions ---------------------------------------------------------------------------------
+
+fn outcome(action: &gatewright::ir::RuleAction, entropy: u64) -> RefOutcome {
+    if action.invalid.is_some() {
+        return RefOutcome::ServerError;
+    }
+    if let Some(redirect) = &action.filters.redirect {
+        return RefOutcome::Redirect(redirect.status);
+    }
+    let Some(backend) = weighted_pick(&action.backends, entropy) else { return RefOutcome::ServerError };
+    match &backend.target {
+        BackendTarget::Service { .. } if backend.filters.redirect.is_some() => {
+            RefOutcome::Redirect(backend.filters.redirect.as_ref().map_or(302, |r| r.status))
+        }
+        BackendTarget::Service { namespace, name, .. } => {
+            RefOutcome::Backend { namespace: namespace.clone(), name: name.clone() }
+        }
+        _ => RefOutcome::ServerError,
+    }
+}
+
+/// `point = (entropy × total) >> 64`; the first backend whose cumulative range holds it.
+fn weighted_pick(backends: &[Backend], entropy: u64) -> Option<&Backend> {
+    let total: u128 = backends.iter().map(|b| u128::from(b.weight)).sum();
+    if total == 0 {
+        return None;
+    }
+    let point = (u128::from(entropy) * total) >> 64;
+    let mut start: u128 = 0;
+    for b in backends {
+        let end = start + u128::from(b.weight);
+        if start <= point && point < end {
+            return Some(b);
+        }
+        start = end;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gatewright::{Config, Resources, Router};
+
+    const HEAD: &str = r#"
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: gw}
+spec: {controllerName: gatewright/controller}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: infra}
+spec:
+  gatewayClassName: gw
+  listeners:
+  - {name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: s1, namespace: app}
+spec: {ports: [{port: 80}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: s2, namespace: app}
+spec: {ports: [{port: 80}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: s1, namespace: app-x}
+spec: {ports: [{port: 80}]}
+"#;
+
+    /// A route `ns/name` with optional timestamp, hostnames and rules `(match yaml, service)`.
+    fn route_yaml(ns: &str, name: &str, created: Option<&str>, hostnames: &[&str], rules: &[(&str, &str)]) -> String {
+        let mut s = format!("---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {{name: {name}, namespace: {ns}");
+        if let Some(c) = created {
+            s.push_str(&format!(", creationTimestamp: \"{c}\""));
+        }
+        s.push_str("}\nspec:\n  parentRefs: [{name: gw, namespace: infra}]\n");
+        if !hostnames.is_empty() {
+            s.push_str(&format!("  hostnames: [{}]\n", hostnames.iter().map(|h| format!("\"{h}\"")).collect::<Vec<_>>().join(", ")));
+        }
+        s.push_str("  rules:\n");
+        for (m, backend) in rules {
+            s.push_str(&format!("  - matches: [{m}]\n    backendRefs: [{{name: {backend}, port: 80}}]\n"));
+        }
+        s
+    }
+
+    /// Routes with the reference; returns `(route namespace/name, rule, match, backend)`.
+    fn winner(yaml: &str, method: &str, host: &str, path: &str, fallthrough: bool) -> Option<(String, usize, usize, String)> {
+        let router = Router::compile_with(&Resources::from_yaml(yaml).unwrap(), Config::new().host_fallthrough(fallthrough)).unwrap();
+        let ir = router.ir();
+        match route(ir, &Request::new(method, host, path), 0, fallthrough) {
+            RefDecision::Matched(m) => {
+                let r = &ir.routes[m.route];
+                let RefOutcome::Backend { name, .. } = m.outcome else { panic!("not forwarded: {m:?}") };
+                Some((format!("{}/{}", r.namespace, r.name), m.rule, m.matched, name))
+            }
+            RefDecision::NoMatch { .. } => None,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn exact_beats_longer_prefix() {
+        let yaml = format!(
+            "{HEAD}{}",
+            route_yaml(
+                "app",
+                "r",
+                None,
+                &[],
+                &[
+                    ("{path: {type: PathPrefix, value: /a/b/c}, method: GET, headers: [{name: x, value: '1'}]}", "s1"),
+                    ("{path: {type: Exact, value: /a/b/c}}", "s2"),
+                ]
+            )
+        );
+        let w = winner(&yaml, "GET", "h", "/a/b/c", true).unwrap();
+        assert_eq!((w.1, w.3.as_str()), (1, "s2"));
+    }
+
+    #[test]
+    fn prefix_is_element_wise() {
+        let yaml = format!("{HEAD}{}", route_yaml("app", "r", None, &[], &[("{path: {type: PathPrefix, value: /foo}}", "s1")]));
+        assert!(winner(&yaml, "GET", "h", "/foobar", true).is_none());
+        assert!(winner(&yaml, "GET", "h", "/foo", true).is_some());
+        assert!(winner(&yaml, "GET", "h", "/foo/", true).is_some());
+        assert!(winner(&yaml, "GET", "h", "/foo/bar", true).is_some());
+        let yaml = format!("{HEAD}{}", route_yaml("app", "r", None, &[], &[("{path: {type: PathPrefix, value: /foo/}}", "s1")]));
+        assert!(winner(&yaml, "GET", "h", "/foo", true).is_some(), "trailing slash of the prefix is ignored");
+        assert!(winner(&yaml, "GET", "h", "/foobar", true).is_none());
+        assert!(prefix_path_matches("/", "/anything"));
+        assert!(!exact_path_matches("/abc", "/abc/"));
+    }
+
+    #[test]
+    fn older_route_wins_a_tie() {
+        let m = [("{path: {type: PathPrefix, value: /}}", "s1")];
+        let m2 = [("{path: {type: PathPrefix, value: /}}", "s2")];
+        let yaml = format!(
+            "{HEAD}{}{}{}",
+            route_yaml("app", "a-new", Some("2024-01-02T00:00:00Z"), &[], &m),
+            route_yaml("app", "z-old", Some("2024-01-01T00:00:00Z"), &[], &m2),
+            route_yaml("app", "0-none", None, &[], &m),
+        );
+        assert_eq!(winner(&yaml, "GET", "h", "/x", true).unwrap().0, "app/z-old");
+    }
+
+    #[test]
+    fn name_order_breaks_the_last_tie() {
+        let m = [("{path: {type: PathPrefix, value: /}}", "s1")];
+        // "app-x/r" < "app/r" because '-' (0x2d) sorts before '/' (0x2f).
+        let yaml = format!("{HEAD}{}{}", route_yaml("app", "r", None, &[], &m), route_yaml("app-x", "r", None, &[], &m));
+        assert_eq!(winner(&yaml, "GET", "h", "/x", true).unwrap().0, "app-x/r");
+        let yaml = format!("{HEAD}{}{}", route_yaml("app", "b", None, &[], &m), route_yaml("app", "a", None, &[], &m));
+        assert_eq!(winner(&yaml, "GET", "h", "/x", true).unwrap().0, "app/a");
+    }
+
+    #[test]
+    fn wildcard_host_loses_to_exact_host() {
+        let long = [("{path: {type: Exact, value: /x}, method: GET}", "s1")];
+        let short = [("{path: {type: PathPrefix, value: /}}", "s2")];
+        let yaml = format!(
+            "{HEAD}{}{}",
+            route_yaml("app", "wild", Some("2020-01-01T00:00:00Z"), &["*.example.com"], &long),
+            route_yaml("app", "exact", None, &["a.example.com"], &short),
+        );
+        assert_eq!(winner(&yaml, "GET", "a.example.com", "/x", true).unwrap().0, "app/exact");
+        assert_eq!(winner(&yaml, "GET", "b.example.com", "/x", true).unwrap().0, "app/wild");
+    }
+
+    #[test]
+    fn falls_through_to_catch_all_when_exact_host_has_no_rule() {
+        let exact = [("{path: {type: Exact, value: /only}}", "s1")];
+        let any = [("{path: {type: PathPrefix, value: /}}", "s2")];
+        let yaml = format!(
+            "{HEAD}{}{}",
+            route_yaml("app", "exact", None, &["a.example.com"], &exact),
+            route_yaml("app", "any", None, &[], &any),
+        );
+        assert_eq!(winner(&yaml, "GET", "a.example.com", "/other", true).unwrap().0, "app/any");
+        assert_eq!(winner(&yaml, "GET", "a.example.com", "/only", true).unwrap().0, "app/exact");
+        // Without fall-through the most specific hostname owns the request: 404.
+        assert!(winner(&yaml, "GET", "a.example.com", "/other", false).is_none());
+    }
+
+    #[test]
+    fn weighted_pick_follows_the_formula() {
+        let yaml = format!(
+            "{HEAD}---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {{name: r, namespace: app}}\nspec:\n  parentRefs: [{{name: gw, namespace: infra}}]\n  rules:\n  - backendRefs: [{{name: s1, port: 80, weight: 1}}, {{name: gone, port: 80, weight: 0}}, {{name: s2, port: 80, weight: 3}}]\n"
+        );
+        let router = Router::compile(&Resources::from_yaml(&yaml).unwrap()).unwrap();
+        let pick = |entropy: u64| match route(router.ir(), &Request::new("GET", "h", "/"), entropy, true) {
+            RefDecision::Matched(RefMatch { outcome: RefOutcome::Backend { name, .. }, .. }) => name,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(pick(0), "s1");
+        assert_eq!(pick(u64::MAX / 4 - 1), "s1");
+        assert_eq!(pick(u64::MAX / 4 + 1), "s2");
+        assert_eq!(pick(u64::MAX), "s2");
+    }
+
+    #[test]
+    fn listener_selection() {
+        let yaml = r#"
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: infra}
+spec:
+  gatewayClassName: gw
+  listeners:
+  - {name: any, port: 80, protocol: HTTP}
+  - {name: wild, port: 80, protocol: HTTP, hostname: "*.example.com"}
+  - {name: wild2, port: 80, protocol: HTTP, hostname: "*.a.example.com"}
+  - {name: exact, port: 8080, protocol: HTTP, hostname: "a.example.com"}
+"#;
+        let router = Router::compile(&Resources::from_yaml(yaml).unwrap()).unwrap();
+        let ir = router.ir();
+        let listener_of = |authority: &str| match route(ir, &Request::new("GET", authority, "/"), 0, true) {
+            RefDecision::NoMatch { listener, .. } => ir.gateways[0].listeners[listener].name.clone(),
+            other => format!("{other:?}"),
+        };
+        assert_eq!(listener_of("x.a.example.com"), "wild2");
+        assert_eq!(listener_of("a.example.com"), "wild");
+        assert_eq!(listener_of("example.com"), "any");
+        assert_eq!(listener_of("a.example.com:8080"), "exact");
+        assert_eq!(listener_of("b.example.com:8080"), "NoListener");
+        assert_eq!(listener_of("b.example.com:9"), "Rejected");
+    }
+}
