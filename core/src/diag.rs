@@ -178,7 +178,13 @@ impl Diagnostic {
         field: impl Into<String>,
         message: impl Into<String>,
     ) -> Self {
-        Self { code, severity, object: object.clone(), field: field.into(), message: message.into() }
+        Self {
+            code,
+            severity,
+            object: object.clone(),
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 

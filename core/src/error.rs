@@ -18,7 +18,10 @@ use std::fmt;
 /// assert!(err.to_string().contains("HTTPRoute default/r"));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ParseError {
+pub struct ParseError(Box<ParseErrorInner>);
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ParseErrorInner {
     pub(crate) document: usize,
     pub(crate) item: Option<usize>,
     pub(crate) line: Option<usize>,
@@ -28,59 +31,65 @@ pub struct ParseError {
     pub(crate) message: String,
 }
 
+impl From<ParseErrorInner> for ParseError {
+    fn from(inner: ParseErrorInner) -> Self {
+        ParseError(Box::new(inner))
+    }
+}
+
 impl ParseError {
     /// 0-based index of the document in the stream.
     pub fn document(&self) -> usize {
-        self.document
+        self.0.document
     }
 
     /// 0-based index inside a `kind: List` document (or a JSON array), if any.
     pub fn item(&self) -> Option<usize> {
-        self.item
+        self.0.item
     }
 
     /// 1-based line, when known.
     pub fn line(&self) -> Option<usize> {
-        self.line
+        self.0.line
     }
 
     /// 1-based column, when known.
     pub fn column(&self) -> Option<usize> {
-        self.column
+        self.0.column
     }
 
     /// The object, as `Kind namespace/name`, when it could be read.
     pub fn object(&self) -> Option<&str> {
-        self.object.as_deref()
+        self.0.object.as_deref()
     }
 
     /// Field path inside the object, e.g. `spec.rules[0].matches`; empty for syntax errors.
     pub fn field(&self) -> &str {
-        &self.field
+        &self.0.field
     }
 
     /// What is wrong.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
 }
 
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "document {}", self.document)?;
-        if let Some(item) = self.item {
+        write!(f, "document {}", self.0.document)?;
+        if let Some(item) = self.0.item {
             write!(f, " item {item}")?;
         }
-        if let (Some(line), Some(col)) = (self.line, self.column) {
+        if let (Some(line), Some(col)) = (self.0.line, self.0.column) {
             write!(f, " (line {line}, column {col})")?;
         }
-        if let Some(obj) = &self.object {
+        if let Some(obj) = &self.0.object {
             write!(f, ", {obj}")?;
         }
-        if !self.field.is_empty() {
-            write!(f, ", field {}", self.field)?;
+        if !self.0.field.is_empty() {
+            write!(f, ", field {}", self.0.field)?;
         }
-        write!(f, ": {}", self.message)
+        write!(f, ": {}", self.0.message)
     }
 }
 

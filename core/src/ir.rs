@@ -75,7 +75,7 @@ pub struct Attachment {
 }
 
 /// A hostname a route serves on a listener, after intersection.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum HostMatch {
     /// A lower-case host name, e.g. `foo.example.com`.
@@ -84,6 +84,7 @@ pub enum HostMatch {
     /// It matches any host with at least one more label (never the bare suffix).
     Wildcard(String),
     /// Every host.
+    #[default]
     Any,
 }
 
@@ -111,7 +112,9 @@ impl HostMatch {
         match self {
             HostMatch::Exact(h) => h == host,
             // `Listener.Hostname`: "*.example.com" matches "a.b.example.com" but not "example.com".
-            HostMatch::Wildcard(suffix) => host.len() > suffix.len() && host.ends_with(suffix.as_str()),
+            HostMatch::Wildcard(suffix) => {
+                host.len() > suffix.len() && host.ends_with(suffix.as_str())
+            }
             HostMatch::Any => true,
         }
     }
@@ -269,10 +272,17 @@ impl Pattern {
     /// The regex parser's message when the pattern is invalid or too large.
     pub fn new(source: &str, size_limit: usize) -> Result<Self, String> {
         let regex = Regex::builder()
-            .configure(Regex::config().nfa_size_limit(Some(size_limit)).hybrid_cache_capacity(2 * size_limit))
+            .configure(
+                Regex::config()
+                    .nfa_size_limit(Some(size_limit))
+                    .hybrid_cache_capacity(2 * size_limit),
+            )
             .build(&format!("^(?:{source})$"))
             .map_err(|e| e.to_string())?;
-        Ok(Self { source: source.to_owned(), regex: Arc::new(regex) })
+        Ok(Self {
+            source: source.to_owned(),
+            regex: Arc::new(regex),
+        })
     }
 
     /// The pattern as written.
@@ -375,7 +385,10 @@ impl HeaderOps {
         }
         for (name, value) in &self.add {
             // HTTPHeaderFilter.Add: "my-header: foo" + add "my-header: bar" → "my-header: foo,bar".
-            match headers.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+            match headers
+                .iter_mut()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            {
                 Some((_, v)) => {
                     v.push(',');
                     v.push_str(value);

@@ -70,11 +70,11 @@ pub use diag::{
 };
 pub use error::{CompileError, ParseError};
 pub use resource::{Object, Resources};
+pub use route::{listener_rank, modify_path, pick, scale};
 pub use route::{
     Action, BackendName, Considered, Decision, Explanation, Forward, MirrorTo, Provenance,
     RedirectTo, Request, Respond, RetryPolicy, Router, Upstream,
 };
-pub use route::{listener_rank, modify_path, pick, scale};
 
 #[cfg(test)]
 mod tests;

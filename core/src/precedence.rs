@@ -50,9 +50,18 @@ impl HostRank {
     /// The rank of a route hostname.
     pub fn of(host: &HostMatch) -> Self {
         match host {
-            HostMatch::Exact(h) => HostRank { exact_chars: h.len(), chars: h.len() },
-            HostMatch::Wildcard(s) => HostRank { exact_chars: 0, chars: s.len() + 1 },
-            HostMatch::Any => HostRank { exact_chars: 0, chars: 0 },
+            HostMatch::Exact(h) => HostRank {
+                exact_chars: h.len(),
+                chars: h.len(),
+            },
+            HostMatch::Wildcard(s) => HostRank {
+                exact_chars: 0,
+                chars: s.len() + 1,
+            },
+            HostMatch::Any => HostRank {
+                exact_chars: 0,
+                chars: 0,
+            },
         }
     }
 }
@@ -186,7 +195,11 @@ pub struct RouteOrder<'a> {
 impl<'a> RouteOrder<'a> {
     /// The order key of a route.
     pub fn of(route: &'a Route) -> Self {
-        RouteOrder { created: route.created, namespace: &route.namespace, name: &route.name }
+        RouteOrder {
+            created: route.created,
+            namespace: &route.namespace,
+            name: &route.name,
+        }
     }
 }
 
@@ -206,7 +219,11 @@ impl Ord for RouteOrder<'_> {
         // contain '/', so compare the joined form literally.
         created.then_with(|| {
             let a = self.namespace.bytes().chain(*b"/").chain(self.name.bytes());
-            let b = other.namespace.bytes().chain(*b"/").chain(other.name.bytes());
+            let b = other
+                .namespace
+                .bytes()
+                .chain(*b"/")
+                .chain(other.name.bytes());
             a.cmp(b)
         })
     }
@@ -268,7 +285,9 @@ pub fn deciding_field(winner: &Key<'_>, loser: &Key<'_>) -> &'static str {
     } else if winner.matching.path != loser.matching.path {
         match (winner.matching.path, loser.matching.path) {
             (PathRank::Exact, _) => "an Exact path match",
-            (PathRank::Regex(_), PathRank::Prefix(_)) => "a RegularExpression path (ranked above PathPrefix)",
+            (PathRank::Regex(_), PathRank::Prefix(_)) => {
+                "a RegularExpression path (ranked above PathPrefix)"
+            }
             _ => "a longer path match",
         }
     } else if winner.matching.method != loser.matching.method {
@@ -279,7 +298,9 @@ pub fn deciding_field(winner: &Key<'_>, loser: &Key<'_>) -> &'static str {
         "more query parameter matches"
     } else if winner.route.created != loser.route.created {
         "an older route (creationTimestamp)"
-    } else if (winner.route.namespace, winner.route.name) != (loser.route.namespace, loser.route.name) {
+    } else if (winner.route.namespace, winner.route.name)
+        != (loser.route.namespace, loser.route.name)
+    {
         "the route first in {namespace}/{name} order"
     } else if winner.rule != loser.rule {
         "an earlier rule of the same route"

@@ -70,7 +70,13 @@ mod tests {
 
     #[test]
     fn wildcard_listener_admits_subdomains_and_wildcards() {
-        let route = ["test.example.com".into(), "foo.test.example.com".into(), "*.example.com".into(), "example.com".into(), "test.example.net".into()];
+        let route = [
+            "test.example.com".into(),
+            "foo.test.example.com".into(),
+            "*.example.com".into(),
+            "example.com".into(),
+            "test.example.net".into(),
+        ];
         assert_eq!(
             names(intersect(Some("*.example.com"), &route)),
             ["test.example.com", "foo.test.example.com", "*.example.com"]
@@ -79,14 +85,32 @@ mod tests {
 
     #[test]
     fn exact_listener_takes_route_wildcard() {
-        assert_eq!(names(intersect(Some("test.example.com"), &["*.example.com".into()])), ["test.example.com"]);
+        assert_eq!(
+            names(intersect(
+                Some("test.example.com"),
+                &["*.example.com".into()]
+            )),
+            ["test.example.com"]
+        );
         assert!(intersect(Some("example.com"), &["*.example.com".into()]).is_empty());
     }
 
     #[test]
     fn nested_wildcards_keep_the_longer() {
-        assert_eq!(names(intersect(Some("*.example.com"), &["*.foo.example.com".into()])), ["*.foo.example.com"]);
-        assert_eq!(names(intersect(Some("*.foo.example.com"), &["*.example.com".into()])), ["*.foo.example.com"]);
+        assert_eq!(
+            names(intersect(
+                Some("*.example.com"),
+                &["*.foo.example.com".into()]
+            )),
+            ["*.foo.example.com"]
+        );
+        assert_eq!(
+            names(intersect(
+                Some("*.foo.example.com"),
+                &["*.example.com".into()]
+            )),
+            ["*.foo.example.com"]
+        );
     }
 
     #[test]

@@ -15,7 +15,9 @@ use crate::resource::model::{
 };
 
 /// Methods allowed in `HTTPRouteMatch.method` (`HTTPMethod`, httproute_types.go 713–727).
-const METHODS: [&str; 9] = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"];
+const METHODS: [&str; 9] = [
+    "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
+];
 
 /// The result of lowering one route.
 pub(crate) struct LoweredRoute {
@@ -46,7 +48,11 @@ impl Lowerer<'_, '_> {
             match self.lower_rule(i, rule) {
                 Ok(r) => rules.push(r),
                 Err((field, message)) => {
-                    let code = if message.contains("regular expression") { Code::InvalidRegex } else { Code::UnsupportedValue };
+                    let code = if message.contains("regular expression") {
+                        Code::InvalidRegex
+                    } else {
+                        Code::UnsupportedValue
+                    };
                     self.diagnostics.push(Diagnostic::new(
                         code,
                         Severity::Error,
@@ -58,7 +64,11 @@ impl Lowerer<'_, '_> {
                 }
             }
         }
-        LoweredRoute { rules, dropped, unresolved: self.unresolved }
+        LoweredRoute {
+            rules,
+            dropped,
+            unresolved: self.unresolved,
+        }
     }
 
     fn lower_rule(&mut self, index: usize, rule: &HttpRouteRule) -> Result<Rule, Invalid> {
@@ -78,17 +88,29 @@ impl Lowerer<'_, '_> {
             Ok(filters) => action.filters = filters,
             Err(reason) => action.invalid = Some(reason),
         }
-        if let Some(Some(PathModifier::ReplacePrefixMatch(_))) =
-            action.filters.rewrite.as_ref().map(|r| r.path.as_ref()).or(action.filters.redirect.as_ref().map(|r| r.path.as_ref()))
+        if let Some(Some(PathModifier::ReplacePrefixMatch(_))) = action
+            .filters
+            .rewrite
+            .as_ref()
+            .map(|r| r.path.as_ref())
+            .or(action.filters.redirect.as_ref().map(|r| r.path.as_ref()))
         {
             // `HTTPPathModifier.ReplacePrefixMatch` "is only compatible with a PathPrefix HTTPRouteMatch".
-            if !matches.iter().all(|m| matches!(m.path, PathMatch::Prefix(_))) {
-                return Err((format!("{at}.filters"), "ReplacePrefixMatch requires every match of the rule to be a PathPrefix match".into()));
+            if !matches
+                .iter()
+                .all(|m| matches!(m.path, PathMatch::Prefix(_)))
+            {
+                return Err((
+                    format!("{at}.filters"),
+                    "ReplacePrefixMatch requires every match of the rule to be a PathPrefix match"
+                        .into(),
+                ));
             }
         }
         for (j, b) in rule.backend_refs.iter().enumerate() {
             let field = format!("{at}.backendRefs[{j}]");
-            let target = self.resolve_backend(&b.backend, &field);
+            let backend = b.backend();
+            let target = self.resolve_backend(&backend, &field);
             let filters = match self.lower_filters(&b.filters, &format!("{field}.filters")) {
                 Ok(f) => f,
                 Err(reason) => {
@@ -96,12 +118,19 @@ impl Lowerer<'_, '_> {
                     Filters::default()
                 }
             };
-            action.backends.push(Backend { weight: b.backend.weight.unwrap_or(1), target, filters });
+            action.backends.push(Backend {
+                weight: backend.weight.unwrap_or(1),
+                target,
+                filters,
+            });
         }
         if let Some(t) = &rule.timeouts {
-            action.request_timeout_ms = self.duration(t.request.as_deref(), &format!("{at}.timeouts.request"));
-            action.backend_request_timeout_ms =
-                self.duration(t.backend_request.as_deref(), &format!("{at}.timeouts.backendRequest"));
+            action.request_timeout_ms =
+                self.duration(t.request.as_deref(), &format!("{at}.timeouts.request"));
+            action.backend_request_timeout_ms = self.duration(
+                t.backend_request.as_deref(),
+                &format!("{at}.timeouts.backendRequest"),
+            );
         }
         if let Some(r) = &rule.retry {
             action.retry = Some(Retry {
@@ -110,10 +139,20 @@ impl Lowerer<'_, '_> {
                 backoff_ms: self.duration(r.backoff.as_deref(), &format!("{at}.retry.backoff")),
             });
         }
-        Ok(Rule { index, name: rule.name.clone(), matches, action: Arc::new(action) })
+        Ok(Rule {
+            index,
+            name: rule.name.clone(),
+            matches,
+            action: Arc::new(action),
+        })
     }
 
-    fn lower_match(&mut self, index: usize, m: &HttpRouteMatch, at: &str) -> Result<Match, Invalid> {
+    fn lower_match(
+        &mut self,
+        index: usize,
+        m: &HttpRouteMatch,
+        at: &str,
+    ) -> Result<Match, Invalid> {
         let path = match &m.path {
             None => PathMatch::Prefix("/".into()),
             Some(p) => {
@@ -121,7 +160,10 @@ impl Lowerer<'_, '_> {
                 match p.kind.as_deref().unwrap_or("PathPrefix") {
                     kind @ ("Exact" | "PathPrefix") => {
                         if !value.starts_with('/') {
-                            return Err((format!("{at}.path.value"), format!("path {value:?} must start with '/'")));
+                            return Err((
+                                format!("{at}.path.value"),
+                                format!("path {value:?} must start with '/'"),
+                            ));
                         }
                         if kind == "Exact" {
                             PathMatch::Exact(value)
@@ -129,35 +171,69 @@ impl Lowerer<'_, '_> {
                             PathMatch::Prefix(value)
                         }
                     }
-                    "RegularExpression" => PathMatch::Regex(self.pattern(&value, &format!("{at}.path.value"))?),
-                    other => return Err((format!("{at}.path.type"), format!("unsupported path match type {other:?}"))),
+                    "RegularExpression" => {
+                        PathMatch::Regex(self.pattern(&value, &format!("{at}.path.value"))?)
+                    }
+                    other => {
+                        return Err((
+                            format!("{at}.path.type"),
+                            format!("unsupported path match type {other:?}"),
+                        ))
+                    }
                 }
             }
         };
         let method = match &m.method {
             None => None,
             Some(method) if METHODS.contains(&method.as_str()) => Some(method.clone()),
-            Some(method) => return Err((format!("{at}.method"), format!("unsupported method {method:?}"))),
+            Some(method) => {
+                return Err((
+                    format!("{at}.method"),
+                    format!("unsupported method {method:?}"),
+                ))
+            }
         };
         let headers = self.name_values(&m.headers, &format!("{at}.headers"), true)?;
         let query = self.name_values(&m.query_params, &format!("{at}.queryParams"), false)?;
-        Ok(Match { index, path, method, headers, query })
+        Ok(Match {
+            index,
+            path,
+            method,
+            headers,
+            query,
+        })
     }
 
     /// Header and query conditions. `HTTPHeaderMatch.Name`: "If multiple entries specify
     /// equivalent header names, only the first entry with an equivalent name MUST be
     /// considered" (headers case-insensitively, query names exactly).
-    fn name_values(&mut self, list: &[HttpHeaderMatch], at: &str, fold_case: bool) -> Result<Vec<NameValueMatch>, Invalid> {
+    fn name_values(
+        &mut self,
+        list: &[HttpHeaderMatch],
+        at: &str,
+        fold_case: bool,
+    ) -> Result<Vec<NameValueMatch>, Invalid> {
         let mut out: Vec<NameValueMatch> = Vec::new();
         for (i, h) in list.iter().enumerate() {
-            let name = if fold_case { h.name.to_ascii_lowercase() } else { h.name.clone() };
+            let name = if fold_case {
+                h.name.to_ascii_lowercase()
+            } else {
+                h.name.clone()
+            };
             if out.iter().any(|o| o.name == name) {
                 continue;
             }
             let value = match h.kind.as_deref().unwrap_or("Exact") {
                 "Exact" => ValueMatch::Exact(h.value.clone()),
-                "RegularExpression" => ValueMatch::Regex(self.pattern(&h.value, &format!("{at}[{i}].value"))?),
-                other => return Err((format!("{at}[{i}].type"), format!("unsupported match type {other:?}"))),
+                "RegularExpression" => {
+                    ValueMatch::Regex(self.pattern(&h.value, &format!("{at}[{i}].value"))?)
+                }
+                other => {
+                    return Err((
+                        format!("{at}[{i}].type"),
+                        format!("unsupported match type {other:?}"),
+                    ))
+                }
             };
             out.push(NameValueMatch { name, value });
         }
@@ -165,8 +241,12 @@ impl Lowerer<'_, '_> {
     }
 
     fn pattern(&self, source: &str, at: &str) -> Result<Pattern, Invalid> {
-        Pattern::new(source, self.regex_size_limit)
-            .map_err(|e| (at.to_owned(), format!("invalid regular expression {source:?}: {e}")))
+        Pattern::new(source, self.regex_size_limit).map_err(|e| {
+            (
+                at.to_owned(),
+                format!("invalid regular expression {source:?}: {e}"),
+            )
+        })
     }
 
     /// Interprets filters. `Err` carries the reason the rule must answer 500
@@ -177,55 +257,92 @@ impl Lowerer<'_, '_> {
         for (i, f) in filters.iter().enumerate() {
             let field = format!("{at}[{i}]");
             let problem = match f.kind.as_str() {
-                "RequestHeaderModifier" => f.request_header_modifier.as_ref().map(|h| merge_ops(&mut out.request_headers, h)).ok_or("requestHeaderModifier is missing"),
-                "ResponseHeaderModifier" => f.response_header_modifier.as_ref().map(|h| merge_ops(&mut out.response_headers, h)).ok_or("responseHeaderModifier is missing"),
-                "RequestRedirect" => f.request_redirect.as_ref().map(|r| {
-                    out.redirect = Some(Redirect {
-                        scheme: r.scheme.clone(),
-                        hostname: r.hostname.clone(),
-                        path: r.path.as_ref().and_then(path_modifier),
-                        port: r.port,
-                        // `HTTPRequestRedirectFilter.StatusCode`: default 302.
-                        status: r.status_code.unwrap_or(302),
-                    });
-                }).ok_or("requestRedirect is missing"),
-                "URLRewrite" => f.url_rewrite.as_ref().map(|r| {
-                    out.rewrite = Some(Rewrite { hostname: r.hostname.clone(), path: r.path.as_ref().and_then(path_modifier) });
-                }).ok_or("urlRewrite is missing"),
+                "RequestHeaderModifier" => f
+                    .request_header_modifier
+                    .as_ref()
+                    .map(|h| merge_ops(&mut out.request_headers, h))
+                    .ok_or("requestHeaderModifier is missing"),
+                "ResponseHeaderModifier" => f
+                    .response_header_modifier
+                    .as_ref()
+                    .map(|h| merge_ops(&mut out.response_headers, h))
+                    .ok_or("responseHeaderModifier is missing"),
+                "RequestRedirect" => f
+                    .request_redirect
+                    .as_ref()
+                    .map(|r| {
+                        out.redirect = Some(Redirect {
+                            scheme: r.scheme.clone(),
+                            hostname: r.hostname.clone(),
+                            path: r.path.as_ref().and_then(path_modifier),
+                            port: r.port,
+                            // `HTTPRequestRedirectFilter.StatusCode`: default 302.
+                            status: r.status_code.unwrap_or(302),
+                        });
+                    })
+                    .ok_or("requestRedirect is missing"),
+                "URLRewrite" => f
+                    .url_rewrite
+                    .as_ref()
+                    .map(|r| {
+                        out.rewrite = Some(Rewrite {
+                            hostname: r.hostname.clone(),
+                            path: r.path.as_ref().and_then(path_modifier),
+                        });
+                    })
+                    .ok_or("urlRewrite is missing"),
                 "RequestMirror" => match &f.request_mirror {
                     Some(m) => {
-                        let backend = self.resolve_backend(&m.backend_ref, &format!("{field}.requestMirror.backendRef"));
+                        let backend = self.resolve_backend(
+                            &m.backend_ref,
+                            &format!("{field}.requestMirror.backendRef"),
+                        );
                         let (numerator, denominator) = match (&m.fraction, m.percent) {
                             (Some(fr), _) => (fr.numerator, fr.denominator.unwrap_or(100).max(1)),
                             (None, Some(p)) => (p.min(100), 100),
                             (None, None) => (100, 100),
                         };
-                        out.mirrors.push(Mirror { backend, numerator: numerator.min(denominator), denominator });
+                        out.mirrors.push(Mirror {
+                            backend,
+                            numerator: numerator.min(denominator),
+                            denominator,
+                        });
                         Ok(())
                     }
                     None => Err("requestMirror is missing"),
                 },
-                "CORS" => f.cors.as_ref().map(|c| {
-                    out.cors = Some(Cors {
-                        allow_origins: c.allow_origins.clone(),
-                        allow_credentials: c.allow_credentials.unwrap_or(false),
-                        allow_methods: c.allow_methods.clone(),
-                        allow_headers: c.allow_headers.clone(),
-                        expose_headers: c.expose_headers.clone(),
-                        max_age: c.max_age,
-                    });
-                }).ok_or("cors is missing"),
+                "CORS" => f
+                    .cors
+                    .as_ref()
+                    .map(|c| {
+                        out.cors = Some(Cors {
+                            allow_origins: c.allow_origins.clone(),
+                            allow_credentials: c.allow_credentials.unwrap_or(false),
+                            allow_methods: c.allow_methods.clone(),
+                            allow_headers: c.allow_headers.clone(),
+                            expose_headers: c.expose_headers.clone(),
+                            max_age: c.max_age,
+                        });
+                    })
+                    .ok_or("cors is missing"),
                 "ExtensionRef" => Err("ExtensionRef filters are not supported"),
                 _ => Err("unsupported filter type"),
             };
             if let Err(message) = problem {
-                let code = if message.ends_with("missing") { Code::UnsupportedValue } else { Code::UnsupportedFilter };
+                let code = if message.ends_with("missing") {
+                    Code::UnsupportedValue
+                } else {
+                    Code::UnsupportedFilter
+                };
                 self.diagnostics.push(Diagnostic::new(
                     code,
                     Severity::Error,
                     self.object,
                     &field,
-                    format!("{message} ({}); requests matching this rule get 500", f.kind),
+                    format!(
+                        "{message} ({}); requests matching this rule get 500",
+                        f.kind
+                    ),
                 ));
                 invalid.get_or_insert(format!("{field}: {message}"));
             }
@@ -245,28 +362,72 @@ impl Lowerer<'_, '_> {
         let namespace = b.namespace.as_deref().unwrap_or(self.namespace);
         let name = format!("{namespace}/{}", b.name);
         let invalid = |this: &mut Self, reason: &str, code: Code, message: String| {
-            this.diagnostics.push(Diagnostic::new(code, Severity::Error, this.object, at, message.clone()));
+            this.diagnostics.push(Diagnostic::new(
+                code,
+                Severity::Error,
+                this.object,
+                at,
+                message.clone(),
+            ));
             this.unresolved.get_or_insert((reason.to_owned(), message));
-            BackendTarget::Invalid { reason: reason.to_owned(), name: name.clone() }
+            BackendTarget::Invalid {
+                reason: reason.to_owned(),
+                name: name.clone(),
+            }
         };
         if !(group.is_empty() || group == "core") || kind != "Service" {
-            return invalid(self, "InvalidKind", Code::InvalidBackendKind, format!("backend kind {group}/{kind} is not supported"));
+            return invalid(
+                self,
+                "InvalidKind",
+                Code::InvalidBackendKind,
+                format!("backend kind {group}/{kind} is not supported"),
+            );
         }
         if namespace != self.namespace
-            && !self.refs.granted((GATEWAY_GROUP, "HTTPRoute", self.namespace), ("", "Service", namespace, &b.name))
+            && !self.refs.granted(
+                (GATEWAY_GROUP, "HTTPRoute", self.namespace),
+                ("", "Service", namespace, &b.name),
+            )
         {
-            return invalid(self, "RefNotPermitted", Code::RefNotPermitted, format!("no ReferenceGrant in {namespace} allows HTTPRoutes from {} to Service {}", self.namespace, b.name));
+            return invalid(
+                self,
+                "RefNotPermitted",
+                Code::RefNotPermitted,
+                format!(
+                    "no ReferenceGrant in {namespace} allows HTTPRoutes from {} to Service {}",
+                    self.namespace, b.name
+                ),
+            );
         }
         let Some(service) = self.refs.service(namespace, &b.name) else {
-            return invalid(self, "BackendNotFound", Code::BackendNotFound, format!("Service {name} not found"));
+            return invalid(
+                self,
+                "BackendNotFound",
+                Code::BackendNotFound,
+                format!("Service {name} not found"),
+            );
         };
         let Some(port) = b.port else {
-            return invalid(self, "BackendNotFound", Code::BackendNotFound, format!("backendRef to Service {name} has no port"));
+            return invalid(
+                self,
+                "BackendNotFound",
+                Code::BackendNotFound,
+                format!("backendRef to Service {name} has no port"),
+            );
         };
         if !service.spec.ports.iter().any(|p| p.port == port) {
-            return invalid(self, "BackendNotFound", Code::BackendNotFound, format!("Service {name} has no port {port}"));
+            return invalid(
+                self,
+                "BackendNotFound",
+                Code::BackendNotFound,
+                format!("Service {name} has no port {port}"),
+            );
         }
-        BackendTarget::Service { namespace: namespace.to_owned(), name: b.name.clone(), port }
+        BackendTarget::Service {
+            namespace: namespace.to_owned(),
+            name: b.name.clone(),
+            port,
+        }
     }
 
     fn duration(&mut self, text: Option<&str>, at: &str) -> Option<u64> {
@@ -274,7 +435,13 @@ impl Lowerer<'_, '_> {
         match parse_duration_ms(text) {
             Some(ms) => Some(ms),
             None => {
-                self.diagnostics.push(Diagnostic::new(Code::UnsupportedValue, Severity::Error, self.object, at, format!("invalid duration {text:?}; ignored")));
+                self.diagnostics.push(Diagnostic::new(
+                    Code::UnsupportedValue,
+                    Severity::Error,
+                    self.object,
+                    at,
+                    format!("invalid duration {text:?}; ignored"),
+                ));
                 None
             }
         }
@@ -282,19 +449,31 @@ impl Lowerer<'_, '_> {
 }
 
 fn default_match() -> Match {
-    Match { index: 0, path: PathMatch::Prefix("/".into()), method: None, headers: Vec::new(), query: Vec::new() }
+    Match {
+        index: 0,
+        path: PathMatch::Prefix("/".into()),
+        method: None,
+        headers: Vec::new(),
+        query: Vec::new(),
+    }
 }
 
 fn merge_ops(ops: &mut HeaderOps, h: &HttpHeaderFilter) {
-    ops.set.extend(h.set.iter().map(|x| (x.name.clone(), x.value.clone())));
-    ops.add.extend(h.add.iter().map(|x| (x.name.clone(), x.value.clone())));
+    ops.set
+        .extend(h.set.iter().map(|x| (x.name.clone(), x.value.clone())));
+    ops.add
+        .extend(h.add.iter().map(|x| (x.name.clone(), x.value.clone())));
     ops.remove.extend(h.remove.iter().cloned());
 }
 
 fn path_modifier(p: &HttpPathModifier) -> Option<PathModifier> {
     match p.kind.as_str() {
-        "ReplaceFullPath" => Some(PathModifier::ReplaceFullPath(p.replace_full_path.clone().unwrap_or_default())),
-        "ReplacePrefixMatch" => Some(PathModifier::ReplacePrefixMatch(p.replace_prefix_match.clone().unwrap_or_default())),
+        "ReplaceFullPath" => Some(PathModifier::ReplaceFullPath(
+            p.replace_full_path.clone().unwrap_or_default(),
+        )),
+        "ReplacePrefixMatch" => Some(PathModifier::ReplacePrefixMatch(
+            p.replace_prefix_match.clone().unwrap_or_default(),
+        )),
         _ => None,
     }
 }

@@ -59,13 +59,18 @@ pub(crate) fn attach(resources: &Resources, config: &Config) -> Attached {
     let mut diagnostics = resources.diagnostics().to_vec();
     let mut status = StatusReport::default();
     let mut ir = Ir::default();
-    let controller = config.get_controller_name().unwrap_or(DEFAULT_CONTROLLER).to_owned();
+    let controller = config
+        .get_controller_name()
+        .unwrap_or(DEFAULT_CONTROLLER)
+        .to_owned();
 
     // GatewayClasses: ours when the controller name matches (or none is configured).
     let mut our_classes: HashMap<&str, bool> = HashMap::new();
     for object in objects {
         if let Object::GatewayClass(gc) = object {
-            let ours = config.get_controller_name().is_none_or(|c| c == gc.spec.controller_name);
+            let ours = config
+                .get_controller_name()
+                .is_none_or(|c| c == gc.spec.controller_name);
             our_classes.insert(&gc.metadata.name, ours);
             if ours {
                 status.objects.push(StatusEntry {
@@ -84,39 +89,91 @@ pub(crate) fn attach(resources: &Resources, config: &Config) -> Attached {
     let mut gateways: Vec<GatewayState<'_>> = Vec::new();
     let mut seen = HashSet::new();
     for object in objects {
-        let Object::Gateway(gw) = object else { continue };
+        let Object::Gateway(gw) = object else {
+            continue;
+        };
         let namespace = ns_of(gw.metadata.namespace.as_ref());
-        let object_ref = ObjectRef::new(GATEWAY_GROUP, "Gateway", Some(namespace), &gw.metadata.name);
+        let object_ref =
+            ObjectRef::new(GATEWAY_GROUP, "Gateway", Some(namespace), &gw.metadata.name);
         if !seen.insert((namespace, gw.metadata.name.as_str())) {
-            diagnostics.push(Diagnostic::new(Code::DuplicateObject, Severity::Warning, &object_ref, "", "duplicate Gateway; ignored"));
+            diagnostics.push(Diagnostic::new(
+                Code::DuplicateObject,
+                Severity::Warning,
+                &object_ref,
+                "",
+                "duplicate Gateway; ignored",
+            ));
             continue;
         }
         match our_classes.get(gw.spec.gateway_class_name.as_str()) {
             Some(true) => {}
             Some(false) => {
-                diagnostics.push(Diagnostic::new(Code::GatewayClassNotOurs, Severity::Info, &object_ref, "spec.gatewayClassName", "the GatewayClass belongs to another controller; Gateway ignored"));
+                diagnostics.push(Diagnostic::new(
+                    Code::GatewayClassNotOurs,
+                    Severity::Info,
+                    &object_ref,
+                    "spec.gatewayClassName",
+                    "the GatewayClass belongs to another controller; Gateway ignored",
+                ));
                 continue;
             }
             None if config.get_controller_name().is_some() => {
-                diagnostics.push(Diagnostic::new(Code::GatewayClassNotFound, Severity::Warning, &object_ref, "spec.gatewayClassName", format!("GatewayClass {:?} not found; Gateway ignored", gw.spec.gateway_class_name)));
+                diagnostics.push(Diagnostic::new(
+                    Code::GatewayClassNotFound,
+                    Severity::Warning,
+                    &object_ref,
+                    "spec.gatewayClassName",
+                    format!(
+                        "GatewayClass {:?} not found; Gateway ignored",
+                        gw.spec.gateway_class_name
+                    ),
+                ));
                 continue;
             }
             None => {}
         }
-        gateways.push(attach_gateway(gw, object_ref, &refs, &mut diagnostics, &mut ir));
+        gateways.push(attach_gateway(
+            gw,
+            object_ref,
+            &refs,
+            &mut diagnostics,
+            &mut ir,
+        ));
     }
 
     // Routes.
     let mut route_seen = HashSet::new();
     for object in objects {
-        let Object::HttpRoute(route) = object else { continue };
+        let Object::HttpRoute(route) = object else {
+            continue;
+        };
         let namespace = ns_of(route.metadata.namespace.as_ref());
-        let object_ref = ObjectRef::new(GATEWAY_GROUP, "HTTPRoute", Some(namespace), &route.metadata.name);
+        let object_ref = ObjectRef::new(
+            GATEWAY_GROUP,
+            "HTTPRoute",
+            Some(namespace),
+            &route.metadata.name,
+        );
         if !route_seen.insert((namespace, route.metadata.name.as_str())) {
-            diagnostics.push(Diagnostic::new(Code::DuplicateObject, Severity::Warning, &object_ref, "", "duplicate HTTPRoute; ignored"));
+            diagnostics.push(Diagnostic::new(
+                Code::DuplicateObject,
+                Severity::Warning,
+                &object_ref,
+                "",
+                "duplicate HTTPRoute; ignored",
+            ));
             continue;
         }
-        let route_status = attach_route(route, &object_ref, &refs, config, &controller, &mut gateways, &mut diagnostics, &mut ir);
+        let route_status = attach_route(
+            route,
+            &object_ref,
+            &refs,
+            config,
+            &controller,
+            &mut gateways,
+            &mut diagnostics,
+            &mut ir,
+        );
         status.objects.push(StatusEntry {
             kind: "HTTPRoute".into(),
             namespace: Some(namespace.to_owned()),
@@ -131,8 +188,21 @@ pub(crate) fn attach(resources: &Resources, config: &Config) -> Attached {
         let mut gs = GatewayStatus::default();
         let valid = state.listeners.iter().filter(|l| l.accepted).count();
         let total = state.listeners.len();
-        gs.conditions = gateway_conditions(state.gateway, &state.object, &refs, valid, total, &mut diagnostics);
-        let programmed = state.ir_index.is_some() && state.listeners.iter().any(|l| l.status.conditions.iter().any(|c| c.kind == "Programmed" && c.is_true()));
+        gs.conditions = gateway_conditions(
+            state.gateway,
+            &state.object,
+            &refs,
+            valid,
+            total,
+            &mut diagnostics,
+        );
+        let programmed = state.ir_index.is_some()
+            && state.listeners.iter().any(|l| {
+                l.status
+                    .conditions
+                    .iter()
+                    .any(|c| c.kind == "Programmed" && c.is_true())
+            });
         gs.conditions.push(if programmed {
             Condition::new("Programmed", true, "Programmed", "")
         } else {
@@ -151,38 +221,98 @@ pub(crate) fn attach(resources: &Resources, config: &Config) -> Attached {
     }
     // Gateways first, then routes, as a reader expects.
     let routes = std::mem::take(&mut status.objects);
-    let (classes, routes): (Vec<_>, Vec<_>) = routes.into_iter().partition(|e| e.kind == "GatewayClass");
-    status.objects = classes.into_iter().chain(gateway_entries).chain(routes).collect();
+    let (classes, routes): (Vec<_>, Vec<_>) =
+        routes.into_iter().partition(|e| e.kind == "GatewayClass");
+    status.objects = classes
+        .into_iter()
+        .chain(gateway_entries)
+        .chain(routes)
+        .collect();
 
-    Attached { ir, status, diagnostics }
+    Attached {
+        ir,
+        status,
+        diagnostics,
+    }
 }
 
 /// Gateway-level conditions: Accepted (with ListenersNotValid / InvalidParameters)
 /// and ResolvedRefs for `spec.tls.backend.clientCertificateRef`.
-fn gateway_conditions(gw: &Gateway, object: &ObjectRef, refs: &RefIndex<'_>, valid: usize, total: usize, diagnostics: &mut Vec<Diagnostic>) -> Vec<Condition> {
+fn gateway_conditions(
+    gw: &Gateway,
+    object: &ObjectRef,
+    refs: &RefIndex<'_>,
+    valid: usize,
+    total: usize,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Condition> {
     let namespace = object.namespace.as_deref().unwrap_or("default");
     let mut conditions = Vec::new();
-    let params_ok = gw.spec.infrastructure.as_ref().and_then(|i| i.parameters_ref.as_ref()).is_none_or(|p| {
-        // Only a ConfigMap in the Gateway's namespace is understood as parameters.
-        p.group.as_deref().unwrap_or("").is_empty() && p.kind.as_deref() == Some("ConfigMap") && refs.config_map(namespace, &p.name).is_some()
-    });
+    let params_ok = gw
+        .spec
+        .infrastructure
+        .as_ref()
+        .and_then(|i| i.parameters_ref.as_ref())
+        .is_none_or(|p| {
+            // Only a ConfigMap in the Gateway's namespace is understood as parameters.
+            p.group.as_deref().unwrap_or("").is_empty()
+                && p.kind.as_deref() == Some("ConfigMap")
+                && refs.config_map(namespace, &p.name).is_some()
+        });
     if !params_ok {
-        diagnostics.push(Diagnostic::new(Code::InvalidParameters, Severity::Error, object, "spec.infrastructure.parametersRef", "parametersRef does not resolve to a supported object"));
-        conditions.push(Condition::new("Accepted", false, "InvalidParameters", "spec.infrastructure.parametersRef is invalid"));
+        diagnostics.push(Diagnostic::new(
+            Code::InvalidParameters,
+            Severity::Error,
+            object,
+            "spec.infrastructure.parametersRef",
+            "parametersRef does not resolve to a supported object",
+        ));
+        conditions.push(Condition::new(
+            "Accepted",
+            false,
+            "InvalidParameters",
+            "spec.infrastructure.parametersRef is invalid",
+        ));
     } else if valid == 0 && total > 0 {
-        conditions.push(Condition::new("Accepted", false, "ListenersNotValid", "no listener is valid"));
+        conditions.push(Condition::new(
+            "Accepted",
+            false,
+            "ListenersNotValid",
+            "no listener is valid",
+        ));
     } else if valid < total {
-        conditions.push(Condition::new("Accepted", true, "ListenersNotValid", "some listeners are not valid"));
+        conditions.push(Condition::new(
+            "Accepted",
+            true,
+            "ListenersNotValid",
+            "some listeners are not valid",
+        ));
     } else {
         conditions.push(Condition::new("Accepted", true, "Accepted", ""));
     }
-    if let Some(cert) = gw.spec.tls.as_ref().and_then(|t| t.backend.as_ref()).and_then(|b| b.client_certificate_ref.as_ref()) {
+    if let Some(cert) = gw
+        .spec
+        .tls
+        .as_ref()
+        .and_then(|t| t.backend.as_ref())
+        .and_then(|b| b.client_certificate_ref.as_ref())
+    {
         let field = "spec.tls.backend.clientCertificateRef";
         match check_secret_ref(cert, namespace, "Gateway", refs) {
             Ok(()) => conditions.push(Condition::new("ResolvedRefs", true, "ResolvedRefs", "")),
             Err((reason, message)) => {
-                let reason = if reason == "RefNotPermitted" { reason } else { "InvalidClientCertificateRef" };
-                diagnostics.push(Diagnostic::new(Code::InvalidClientCertificateRef, Severity::Error, object, field, message.clone()));
+                let reason = if reason == "RefNotPermitted" {
+                    reason
+                } else {
+                    "InvalidClientCertificateRef"
+                };
+                diagnostics.push(Diagnostic::new(
+                    Code::InvalidClientCertificateRef,
+                    Severity::Error,
+                    object,
+                    field,
+                    message.clone(),
+                ));
                 conditions.push(Condition::new("ResolvedRefs", false, reason, message));
             }
         }
@@ -192,25 +322,53 @@ fn gateway_conditions(gw: &Gateway, object: &ObjectRef, refs: &RefIndex<'_>, val
 
 /// Checks a Secret reference holding a TLS certificate and key.
 /// `Err((reason, message))` with reason `InvalidCertificateRef` or `RefNotPermitted`.
-fn check_secret_ref(r: &ObjectReference, from_namespace: &str, from_kind: &str, refs: &RefIndex<'_>) -> Result<(), (&'static str, String)> {
+fn check_secret_ref(
+    r: &ObjectReference,
+    from_namespace: &str,
+    from_kind: &str,
+    refs: &RefIndex<'_>,
+) -> Result<(), (&'static str, String)> {
     let group = r.group.as_deref().unwrap_or("");
     let kind = r.kind.as_deref().unwrap_or("Secret");
     if !group.is_empty() || kind != "Secret" {
-        return Err(("InvalidCertificateRef", format!("certificate reference to unsupported kind {group}/{kind}")));
+        return Err((
+            "InvalidCertificateRef",
+            format!("certificate reference to unsupported kind {group}/{kind}"),
+        ));
     }
     let namespace = r.namespace.as_deref().unwrap_or(from_namespace);
-    if namespace != from_namespace && !refs.granted((GATEWAY_GROUP, from_kind, from_namespace), ("", "Secret", namespace, &r.name)) {
+    if namespace != from_namespace
+        && !refs.granted(
+            (GATEWAY_GROUP, from_kind, from_namespace),
+            ("", "Secret", namespace, &r.name),
+        )
+    {
         return Err(("RefNotPermitted", format!("no ReferenceGrant in {namespace} allows Gateways from {from_namespace} to use Secret {}", r.name)));
     }
     match refs.secret(namespace, &r.name) {
-        None => Err(("InvalidCertificateRef", format!("Secret {namespace}/{} not found", r.name))),
-        Some(s) if !secret_is_tls_pair(s) => Err(("InvalidCertificateRef", format!("Secret {namespace}/{} does not hold a PEM certificate and key", r.name))),
+        None => Err((
+            "InvalidCertificateRef",
+            format!("Secret {namespace}/{} not found", r.name),
+        )),
+        Some(s) if !secret_is_tls_pair(s) => Err((
+            "InvalidCertificateRef",
+            format!(
+                "Secret {namespace}/{} does not hold a PEM certificate and key",
+                r.name
+            ),
+        )),
         Some(_) => Ok(()),
     }
 }
 
 /// Validates a Gateway's listeners and adds the served ones to the IR.
-fn attach_gateway<'r>(gw: &'r Gateway, object: ObjectRef, refs: &RefIndex<'_>, diagnostics: &mut Vec<Diagnostic>, ir: &mut Ir) -> GatewayState<'r> {
+fn attach_gateway<'r>(
+    gw: &'r Gateway,
+    object: ObjectRef,
+    refs: &RefIndex<'_>,
+    diagnostics: &mut Vec<Diagnostic>,
+    ir: &mut Ir,
+) -> GatewayState<'r> {
     let namespace = object.namespace.clone().unwrap_or_default();
     let mut listeners = Vec::new();
     let mut ir_listeners = Vec::new();
@@ -226,33 +384,70 @@ fn attach_gateway<'r>(gw: &'r Gateway, object: ObjectRef, refs: &RefIndex<'_>, d
         let mut resolved: Result<(), (&str, String)> = Ok(());
         let mut accepted_reason = ("Accepted", String::new());
         if protocol.is_none() {
-            diagnostics.push(Diagnostic::new(Code::UnsupportedProtocol, Severity::Error, &object, format!("{field}.protocol"), format!("protocol {:?} is not supported", l.protocol)));
-            accepted_reason = ("UnsupportedProtocol", format!("protocol {:?} is not supported", l.protocol));
+            diagnostics.push(Diagnostic::new(
+                Code::UnsupportedProtocol,
+                Severity::Error,
+                &object,
+                format!("{field}.protocol"),
+                format!("protocol {:?} is not supported", l.protocol),
+            ));
+            accepted_reason = (
+                "UnsupportedProtocol",
+                format!("protocol {:?} is not supported", l.protocol),
+            );
         }
         // Route kinds: `AllowedRoutes.Kinds`; invalid kinds → ResolvedRefs=False/InvalidRouteKinds.
         let (supported_kinds, kinds_ok) = supported_kinds(l, protocol.is_some());
         if !kinds_ok {
-            diagnostics.push(Diagnostic::new(Code::InvalidRouteKinds, Severity::Error, &object, format!("{field}.allowedRoutes.kinds"), "only HTTPRoute (gateway.networking.k8s.io) can attach to HTTP and HTTPS listeners"));
-            resolved = Err(("InvalidRouteKinds", "unsupported route kinds in allowedRoutes.kinds".into()));
+            diagnostics.push(Diagnostic::new(
+                Code::InvalidRouteKinds,
+                Severity::Error,
+                &object,
+                format!("{field}.allowedRoutes.kinds"),
+                "only HTTPRoute (gateway.networking.k8s.io) can attach to HTTP and HTTPS listeners",
+            ));
+            resolved = Err((
+                "InvalidRouteKinds",
+                "unsupported route kinds in allowedRoutes.kinds".into(),
+            ));
         }
         if protocol == Some(Protocol::Https) {
             if let Err(e) = check_certificates(l, &namespace, refs) {
-                diagnostics.push(Diagnostic::new(Code::InvalidCertificateRef, Severity::Error, &object, format!("{field}.tls.certificateRefs"), e.1.clone()));
+                diagnostics.push(Diagnostic::new(
+                    Code::InvalidCertificateRef,
+                    Severity::Error,
+                    &object,
+                    format!("{field}.tls.certificateRefs"),
+                    e.1.clone(),
+                ));
                 if resolved.is_ok() {
                     resolved = Err(e);
                 }
             }
             if let Err((reason, message)) = check_client_validation(gw, l.port, &namespace, refs) {
-                diagnostics.push(Diagnostic::new(Code::InvalidCaCertificateRef, Severity::Error, &object, "spec.tls.frontend", message.clone()));
+                diagnostics.push(Diagnostic::new(
+                    Code::InvalidCaCertificateRef,
+                    Severity::Error,
+                    &object,
+                    "spec.tls.frontend",
+                    message.clone(),
+                ));
                 resolved = Err((reason, message.clone()));
                 accepted = false;
                 accepted_reason = ("NoValidCACertificate", message);
             }
         }
-        conditions.push(Condition::new("Accepted", accepted, accepted_reason.0, accepted_reason.1));
+        conditions.push(Condition::new(
+            "Accepted",
+            accepted,
+            accepted_reason.0,
+            accepted_reason.1,
+        ));
         conditions.push(match &resolved {
             Ok(()) => Condition::new("ResolvedRefs", true, "ResolvedRefs", ""),
-            Err((reason, message)) => Condition::new("ResolvedRefs", false, reason, message.clone()),
+            Err((reason, message)) => {
+                Condition::new("ResolvedRefs", false, reason, message.clone())
+            }
         });
         let cert_ok = !matches!(&resolved, Err((r, _)) if *r != "InvalidRouteKinds");
         listeners.push(ListenerState {
@@ -260,7 +455,12 @@ fn attach_gateway<'r>(gw: &'r Gateway, object: ObjectRef, refs: &RefIndex<'_>, d
             kinds_ok: !supported_kinds.is_empty(),
             supported_kinds,
             attached: HashSet::new(),
-            status: ListenerStatus { name: l.name.clone(), supported_kinds: Vec::new(), attached_routes: 0, conditions },
+            status: ListenerStatus {
+                name: l.name.clone(),
+                supported_kinds: Vec::new(),
+                attached_routes: 0,
+                conditions,
+            },
         });
         ir_listeners.push((protocol, cert_ok && accepted));
     }
@@ -271,11 +471,30 @@ fn attach_gateway<'r>(gw: &'r Gateway, object: ObjectRef, refs: &RefIndex<'_>, d
         state.status.supported_kinds = state.supported_kinds.clone();
         match conflicts[i] {
             Some(reason) => {
-                diagnostics.push(Diagnostic::new(Code::ListenerConflict, Severity::Error, &object, format!("spec.listeners[{i}]"), format!("listener conflicts with another on port {} ({reason})", gw.spec.listeners[i].port)));
-                state.status.conditions.push(Condition::new("Conflicted", true, reason, "conflicts with another listener on the same port"));
+                diagnostics.push(Diagnostic::new(
+                    Code::ListenerConflict,
+                    Severity::Error,
+                    &object,
+                    format!("spec.listeners[{i}]"),
+                    format!(
+                        "listener conflicts with another on port {} ({reason})",
+                        gw.spec.listeners[i].port
+                    ),
+                ));
+                state.status.conditions.push(Condition::new(
+                    "Conflicted",
+                    true,
+                    reason,
+                    "conflicts with another listener on the same port",
+                ));
                 ir_listeners[i].1 = false;
             }
-            None => state.status.conditions.push(Condition::new("Conflicted", false, "NoConflicts", "")),
+            None => {
+                state
+                    .status
+                    .conditions
+                    .push(Condition::new("Conflicted", false, "NoConflicts", ""))
+            }
         }
         let programmed = ir_listeners[i].1;
         state.status.conditions.push(if programmed {
@@ -284,7 +503,12 @@ fn attach_gateway<'r>(gw: &'r Gateway, object: ObjectRef, refs: &RefIndex<'_>, d
             Condition::new("Programmed", false, "Invalid", "the listener is not valid")
         });
     }
-    let params_ok = gw.spec.infrastructure.as_ref().and_then(|i| i.parameters_ref.as_ref()).is_none();
+    let params_ok = gw
+        .spec
+        .infrastructure
+        .as_ref()
+        .and_then(|i| i.parameters_ref.as_ref())
+        .is_none();
     let ir_index = params_ok.then(|| {
         ir.gateways.push(ir::Gateway {
             namespace: namespace.clone(),
@@ -308,12 +532,20 @@ fn attach_gateway<'r>(gw: &'r Gateway, object: ObjectRef, refs: &RefIndex<'_>, d
         });
         ir.gateways.len() - 1
     });
-    GatewayState { gateway: gw, object, ir_index, listeners }
+    GatewayState {
+        gateway: gw,
+        object,
+        ir_index,
+        listeners,
+    }
 }
 
 /// `supportedKinds` of a listener and whether every listed kind is valid.
 fn supported_kinds(l: &Listener, protocol_ok: bool) -> (Vec<GroupKind>, bool) {
-    let http_route = || GroupKind { group: GATEWAY_GROUP.into(), kind: "HTTPRoute".into() };
+    let http_route = || GroupKind {
+        group: GATEWAY_GROUP.into(),
+        kind: "HTTPRoute".into(),
+    };
     if !protocol_ok {
         return (Vec::new(), true);
     }
@@ -323,7 +555,9 @@ fn supported_kinds(l: &Listener, protocol_ok: bool) -> (Vec<GroupKind>, bool) {
             let mut ok = true;
             let mut out = Vec::new();
             for k in kinds {
-                if k.group.as_deref().unwrap_or(GATEWAY_GROUP) == GATEWAY_GROUP && k.kind == "HTTPRoute" {
+                if k.group.as_deref().unwrap_or(GATEWAY_GROUP) == GATEWAY_GROUP
+                    && k.kind == "HTTPRoute"
+                {
                     if out.is_empty() {
                         out.push(http_route());
                     }
@@ -336,15 +570,28 @@ fn supported_kinds(l: &Listener, protocol_ok: bool) -> (Vec<GroupKind>, bool) {
     }
 }
 
-fn check_certificates<'a>(l: &Listener, namespace: &str, refs: &RefIndex<'_>) -> Result<(), (&'a str, String)> {
+fn check_certificates<'a>(
+    l: &Listener,
+    namespace: &str,
+    refs: &RefIndex<'_>,
+) -> Result<(), (&'a str, String)> {
     let Some(tls) = &l.tls else {
-        return Err(("InvalidCertificateRef", "HTTPS listener has no tls.certificateRefs".into()));
+        return Err((
+            "InvalidCertificateRef",
+            "HTTPS listener has no tls.certificateRefs".into(),
+        ));
     };
     if tls.mode.as_deref().is_some_and(|m| m != "Terminate") {
-        return Err(("InvalidCertificateRef", "HTTPS listeners terminate TLS (tls.mode must be Terminate)".into()));
+        return Err((
+            "InvalidCertificateRef",
+            "HTTPS listeners terminate TLS (tls.mode must be Terminate)".into(),
+        ));
     }
     if tls.certificate_refs.is_empty() {
-        return Err(("InvalidCertificateRef", "HTTPS listener has no tls.certificateRefs".into()));
+        return Err((
+            "InvalidCertificateRef",
+            "HTTPS listener has no tls.certificateRefs".into(),
+        ));
     }
     for r in &tls.certificate_refs {
         check_secret_ref(r, namespace, "Gateway", refs)?;
@@ -355,23 +602,52 @@ fn check_certificates<'a>(l: &Listener, namespace: &str, refs: &RefIndex<'_>) ->
 /// Frontend client certificate validation for the listener's port: the per-port
 /// entry, else the default. CA refs must be ConfigMaps (or Secrets) that exist,
 /// with a ReferenceGrant when cross-namespace.
-fn check_client_validation<'a>(gw: &Gateway, port: u16, namespace: &str, refs: &RefIndex<'_>) -> Result<(), (&'a str, String)> {
-    let Some(frontend) = gw.spec.tls.as_ref().and_then(|t| t.frontend.as_ref()) else { return Ok(()) };
-    let config = frontend.per_port.iter().find(|p| p.port == port).map(|p| &p.tls).or(frontend.default.as_ref());
-    let Some(validation) = config.and_then(|c| c.validation.as_ref()) else { return Ok(()) };
+fn check_client_validation<'a>(
+    gw: &Gateway,
+    port: u16,
+    namespace: &str,
+    refs: &RefIndex<'_>,
+) -> Result<(), (&'a str, String)> {
+    let Some(frontend) = gw.spec.tls.as_ref().and_then(|t| t.frontend.as_ref()) else {
+        return Ok(());
+    };
+    let config = frontend
+        .per_port
+        .iter()
+        .find(|p| p.port == port)
+        .map(|p| &p.tls)
+        .or(frontend.default.as_ref());
+    let Some(validation) = config.and_then(|c| c.validation.as_ref()) else {
+        return Ok(());
+    };
     for r in &validation.ca_certificate_refs {
         let group = r.group.as_deref().unwrap_or("");
         let kind = r.kind.as_deref().unwrap_or("ConfigMap");
         if !group.is_empty() || !matches!(kind, "ConfigMap" | "Secret") {
-            return Err(("InvalidCACertificateKind", format!("CA certificate reference to unsupported kind {group}/{kind}")));
+            return Err((
+                "InvalidCACertificateKind",
+                format!("CA certificate reference to unsupported kind {group}/{kind}"),
+            ));
         }
         let ref_ns = r.namespace.as_deref().unwrap_or(namespace);
-        if ref_ns != namespace && !refs.granted((GATEWAY_GROUP, "Gateway", namespace), ("", kind, ref_ns, &r.name)) {
+        if ref_ns != namespace
+            && !refs.granted(
+                (GATEWAY_GROUP, "Gateway", namespace),
+                ("", kind, ref_ns, &r.name),
+            )
+        {
             return Err(("RefNotPermitted", format!("no ReferenceGrant in {ref_ns} allows Gateways from {namespace} to use {kind} {}", r.name)));
         }
-        let exists = if kind == "ConfigMap" { refs.config_map(ref_ns, &r.name).is_some() } else { refs.secret(ref_ns, &r.name).is_some() };
+        let exists = if kind == "ConfigMap" {
+            refs.config_map(ref_ns, &r.name).is_some()
+        } else {
+            refs.secret(ref_ns, &r.name).is_some()
+        };
         if !exists {
-            return Err(("InvalidCACertificateRef", format!("{kind} {ref_ns}/{} not found", r.name)));
+            return Err((
+                "InvalidCACertificateRef",
+                format!("{kind} {ref_ns}/{} not found", r.name),
+            ));
         }
     }
     Ok(())
@@ -385,10 +661,17 @@ fn listener_conflicts(listeners: &[Listener]) -> Vec<Option<&'static str>> {
             if i == j || a.port != b.port {
                 continue;
             }
-            let compatible = a.protocol == b.protocol || matches!((a.protocol.as_str(), b.protocol.as_str()), ("HTTPS", "TLS") | ("TLS", "HTTPS"));
+            let compatible = a.protocol == b.protocol
+                || matches!(
+                    (a.protocol.as_str(), b.protocol.as_str()),
+                    ("HTTPS", "TLS") | ("TLS", "HTTPS")
+                );
             if !compatible {
                 out[i] = Some("ProtocolConflict");
-            } else if a.protocol == b.protocol && a.hostname.as_deref().map(str::to_ascii_lowercase) == b.hostname.as_deref().map(str::to_ascii_lowercase) {
+            } else if a.protocol == b.protocol
+                && a.hostname.as_deref().map(str::to_ascii_lowercase)
+                    == b.hostname.as_deref().map(str::to_ascii_lowercase)
+            {
                 out[i].get_or_insert("HostnameConflict");
             }
         }
@@ -397,7 +680,10 @@ fn listener_conflicts(listeners: &[Listener]) -> Vec<Option<&'static str>> {
 }
 
 /// Attaches one HTTPRoute to its parents; returns its status.
-#[allow(clippy::too_many_arguments, reason = "one call site; a struct would only rename these")]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one call site; a struct would only rename these"
+)]
 fn attach_route(
     route: &HttpRoute,
     object: &ObjectRef,
@@ -428,7 +714,13 @@ fn attach_route(
         let kind = parent.kind.as_deref().unwrap_or("Gateway");
         if group != GATEWAY_GROUP || kind != "Gateway" {
             // Mesh (Service parents) and other kinds are not served by this engine yet.
-            diagnostics.push(Diagnostic::new(Code::UnsupportedValue, Severity::Info, object, &field, format!("parentRef kind {group}/{kind} is not supported; ignored")));
+            diagnostics.push(Diagnostic::new(
+                Code::UnsupportedValue,
+                Severity::Info,
+                object,
+                &field,
+                format!("parentRef kind {group}/{kind} is not supported; ignored"),
+            ));
             continue;
         }
         let parent_ns = parent.namespace.as_deref().unwrap_or(namespace);
@@ -441,9 +733,17 @@ fn attach_route(
             port: parent.port,
         };
         let mut conditions = Vec::new();
-        let accepted = match gateways.iter_mut().find(|g| g.object.namespace.as_deref() == Some(parent_ns) && g.object.name == parent.name) {
-            None => Err(("NoMatchingParent", format!("Gateway {parent_ns}/{} not found", parent.name))),
-            Some(gw) if gw.ir_index.is_none() => Err(("NoMatchingParent", format!("Gateway {parent_ns}/{} is not accepted", parent.name))),
+        let accepted = match gateways.iter_mut().find(|g| {
+            g.object.namespace.as_deref() == Some(parent_ns) && g.object.name == parent.name
+        }) {
+            None => Err((
+                "NoMatchingParent",
+                format!("Gateway {parent_ns}/{} not found", parent.name),
+            )),
+            Some(gw) if gw.ir_index.is_none() => Err((
+                "NoMatchingParent",
+                format!("Gateway {parent_ns}/{} is not accepted", parent.name),
+            )),
             Some(gw) => {
                 let gw_index = gw.ir_index.unwrap_or_default();
                 let ir_gateway = &ir.gateways[gw_index];
@@ -452,12 +752,17 @@ fn attach_route(
                 let mut attached_any = false;
                 for (li, l) in gw.gateway.spec.listeners.iter().enumerate() {
                     // `ParentReference.SectionName` / `.Port`: both must match when both are set.
-                    if parent.section_name.as_ref().is_some_and(|s| *s != l.name) || parent.port.is_some_and(|port| port != l.port) {
+                    if parent.section_name.as_ref().is_some_and(|s| *s != l.name)
+                        || parent.port.is_some_and(|port| port != l.port)
+                    {
                         continue;
                     }
                     found_section = true;
                     let state = &mut gw.listeners[li];
-                    if !state.accepted || !state.kinds_ok || !namespace_allowed(l, namespace, parent_ns, refs) {
+                    if !state.accepted
+                        || !state.kinds_ok
+                        || !namespace_allowed(l, namespace, parent_ns, refs)
+                    {
                         continue;
                     }
                     allowed = true;
@@ -467,16 +772,26 @@ fn attach_route(
                     }
                     attached_any = true;
                     state.attached.insert(route_id);
-                    if let Some(ir_li) = ir_gateway.listeners.iter().position(|x| x.name == l.name) {
+                    if let Some(ir_li) = ir_gateway.listeners.iter().position(|x| x.name == l.name)
+                    {
                         attachments.push((gw_index, ir_li, hostnames));
                     }
                 }
                 if !found_section {
-                    Err(("NoMatchingParent", "no listener matches the parentRef's sectionName/port".to_owned()))
+                    Err((
+                        "NoMatchingParent",
+                        "no listener matches the parentRef's sectionName/port".to_owned(),
+                    ))
                 } else if !allowed {
-                    Err(("NotAllowedByListeners", "no listener's allowedRoutes admits this route".to_owned()))
+                    Err((
+                        "NotAllowedByListeners",
+                        "no listener's allowedRoutes admits this route".to_owned(),
+                    ))
                 } else if !attached_any {
-                    Err(("NoMatchingListenerHostname", "no route hostname intersects a listener hostname".to_owned()))
+                    Err((
+                        "NoMatchingListenerHostname",
+                        "no route hostname intersects a listener hostname".to_owned(),
+                    ))
                 } else {
                     Ok(())
                 }
@@ -485,7 +800,12 @@ fn attach_route(
         let all_dropped = lowered.rules.is_empty() && lowered.dropped.is_some();
         match accepted {
             Ok(()) if all_dropped => {
-                conditions.push(Condition::new("Accepted", false, "UnsupportedValue", lowered.dropped.clone().unwrap_or_default()));
+                conditions.push(Condition::new(
+                    "Accepted",
+                    false,
+                    "UnsupportedValue",
+                    lowered.dropped.clone().unwrap_or_default(),
+                ));
             }
             Ok(()) => conditions.push(Condition::new("Accepted", true, "Accepted", "")),
             Err((reason, message)) => {
@@ -494,32 +814,57 @@ fn attach_route(
                     "NoMatchingListenerHostname" => Code::NoMatchingListenerHostname,
                     _ => Code::NoMatchingParent,
                 };
-                diagnostics.push(Diagnostic::new(code, Severity::Error, object, &field, message.clone()));
+                diagnostics.push(Diagnostic::new(
+                    code,
+                    Severity::Error,
+                    object,
+                    &field,
+                    message.clone(),
+                ));
                 conditions.push(Condition::new("Accepted", false, reason, message));
             }
         }
         conditions.push(match &lowered.unresolved {
             None => Condition::new("ResolvedRefs", true, "ResolvedRefs", ""),
-            Some((reason, message)) => Condition::new("ResolvedRefs", false, reason, message.clone()),
+            Some((reason, message)) => {
+                Condition::new("ResolvedRefs", false, reason, message.clone())
+            }
         });
         if let (Some(message), false) = (&lowered.dropped, all_dropped) {
             // GEP-1364: PartiallyInvalid=True when some rules were dropped.
-            conditions.push(Condition::new("PartiallyInvalid", true, "UnsupportedValue", message.clone()));
+            conditions.push(Condition::new(
+                "PartiallyInvalid",
+                true,
+                "UnsupportedValue",
+                message.clone(),
+            ));
         }
-        status.parents.push(RouteParentStatus { parent_ref, controller_name: controller.to_owned(), conditions });
+        status.parents.push(RouteParentStatus {
+            parent_ref,
+            controller_name: controller.to_owned(),
+            conditions,
+        });
     }
 
     if !attachments.is_empty() && !lowered.rules.is_empty() {
         ir.routes.push(ir::Route {
             namespace: namespace.to_owned(),
             name: route.metadata.name.clone(),
-            created: route.metadata.creation_timestamp.as_deref().and_then(parse_timestamp),
+            created: route
+                .metadata
+                .creation_timestamp
+                .as_deref()
+                .and_then(parse_timestamp),
             rules: lowered.rules,
         });
         for (g, l, hostnames) in attachments {
             let listener = &mut ir.gateways[g].listeners[l];
             // One attachment per route and listener even if two parentRefs select it.
-            match listener.attachments.iter_mut().find(|a| a.route == route_id) {
+            match listener
+                .attachments
+                .iter_mut()
+                .find(|a| a.route == route_id)
+            {
                 Some(a) => {
                     for h in hostnames {
                         if !a.hostnames.contains(&h) {
@@ -527,7 +872,10 @@ fn attach_route(
                         }
                     }
                 }
-                None => listener.attachments.push(Attachment { route: route_id, hostnames }),
+                None => listener.attachments.push(Attachment {
+                    route: route_id,
+                    hostnames,
+                }),
             }
         }
     }
@@ -537,10 +885,15 @@ fn attach_route(
 /// `AllowedRoutes.Namespaces` (`FromNamespaces`, gateway_types.go 857–873):
 /// `Same` (default), `All`, `Selector`, `None`.
 fn namespace_allowed(l: &Listener, route_ns: &str, gateway_ns: &str, refs: &RefIndex<'_>) -> bool {
-    let ns = l.allowed_routes.as_ref().and_then(|a| a.namespaces.as_ref());
+    let ns = l
+        .allowed_routes
+        .as_ref()
+        .and_then(|a| a.namespaces.as_ref());
     match ns.and_then(|n| n.from.as_deref()).unwrap_or("Same") {
         "All" => true,
-        "Selector" => ns.and_then(|n| n.selector.as_ref()).is_some_and(|s| refs.namespace_selected(route_ns, s)),
+        "Selector" => ns
+            .and_then(|n| n.selector.as_ref())
+            .is_some_and(|s| refs.namespace_selected(route_ns, s)),
         "Same" => route_ns == gateway_ns,
         _ => false,
     }
@@ -549,7 +902,13 @@ fn namespace_allowed(l: &Listener, route_ns: &str, gateway_ns: &str, refs: &RefI
 /// Parses an RFC 3339 timestamp (`2024-05-01T10:00:00Z`, fractions and offsets allowed).
 pub(crate) fn parse_timestamp(text: &str) -> Option<ir::Timestamp> {
     let b = text.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') || b[13] != b':' || b[16] != b':' {
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b'T' | b't' | b' ')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
         return None;
     }
     let num = |r: std::ops::Range<usize>| text.get(r)?.parse::<i64>().ok();
@@ -582,7 +941,10 @@ pub(crate) fn parse_timestamp(text: &str) -> Option<ir::Timestamp> {
     let doy = (153 * mp + 2) / 5 + day - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     let days = era * 146_097 + doe - 719_468;
-    Some((days * 86_400 + hour * 3600 + minute * 60 + second - offset, nanos))
+    Some((
+        days * 86_400 + hour * 3600 + minute * 60 + second - offset,
+        nanos,
+    ))
 }
 
 #[cfg(test)]
@@ -592,8 +954,14 @@ mod tests {
     #[test]
     fn timestamps_order() {
         assert_eq!(parse_timestamp("1970-01-01T00:00:00Z"), Some((0, 0)));
-        assert_eq!(parse_timestamp("1970-01-02T00:00:01.5Z"), Some((86_401, 500_000_000)));
-        assert_eq!(parse_timestamp("2024-03-01T00:00:00+01:00"), parse_timestamp("2024-02-29T23:00:00Z"));
+        assert_eq!(
+            parse_timestamp("1970-01-02T00:00:01.5Z"),
+            Some((86_401, 500_000_000))
+        );
+        assert_eq!(
+            parse_timestamp("2024-03-01T00:00:00+01:00"),
+            parse_timestamp("2024-02-29T23:00:00Z")
+        );
         assert!(parse_timestamp("2024-03-01").is_none());
     }
 }

@@ -36,15 +36,23 @@ impl<'r> RefIndex<'r> {
                     idx.namespaces.entry(&n.metadata.name).or_insert(n);
                 }
                 Object::Service(s) => {
-                    idx.services.entry((ns_of(s.metadata.namespace.as_ref()), &s.metadata.name)).or_insert(s);
+                    idx.services
+                        .entry((ns_of(s.metadata.namespace.as_ref()), &s.metadata.name))
+                        .or_insert(s);
                 }
                 Object::Secret(s) => {
-                    idx.secrets.entry((ns_of(s.metadata.namespace.as_ref()), &s.metadata.name)).or_insert(s);
+                    idx.secrets
+                        .entry((ns_of(s.metadata.namespace.as_ref()), &s.metadata.name))
+                        .or_insert(s);
                 }
                 Object::ConfigMap(c) => {
-                    idx.config_maps.entry((ns_of(c.metadata.namespace.as_ref()), &c.metadata.name)).or_insert(c);
+                    idx.config_maps
+                        .entry((ns_of(c.metadata.namespace.as_ref()), &c.metadata.name))
+                        .or_insert(c);
                 }
-                Object::ReferenceGrant(g) => idx.grants.push((ns_of(g.metadata.namespace.as_ref()), g)),
+                Object::ReferenceGrant(g) => {
+                    idx.grants.push((ns_of(g.metadata.namespace.as_ref()), g))
+                }
                 _ => {}
             }
         }
@@ -70,14 +78,20 @@ impl<'r> RefIndex<'r> {
     pub(crate) fn granted(&self, from: (&str, &str, &str), to: (&str, &str, &str, &str)) -> bool {
         let (from_group, from_kind, from_namespace) = from;
         let (to_group, to_kind, to_namespace, to_name) = to;
-        self.grants.iter().filter(|(ns, _)| *ns == to_namespace).any(|(_, g)| {
-            g.spec.from.iter().any(|f| f.group == from_group && f.kind == from_kind && f.namespace == from_namespace)
-                && g.spec.to.iter().any(|t| {
+        self.grants
+            .iter()
+            .filter(|(ns, _)| *ns == to_namespace)
+            .any(|(_, g)| {
+                g.spec.from.iter().any(|f| {
+                    f.group == from_group && f.kind == from_kind && f.namespace == from_namespace
+                }) && g.spec.to.iter().any(|t| {
                     t.group == to_group
                         && t.kind == to_kind
-                        && t.name.as_deref().is_none_or(|n| n.is_empty() || n == to_name)
+                        && t.name
+                            .as_deref()
+                            .is_none_or(|n| n.is_empty() || n == to_name)
                 })
-        })
+            })
     }
 
     /// Whether the Namespace's labels satisfy `selector`. A namespace missing from
@@ -96,7 +110,10 @@ impl<'r> RefIndex<'r> {
 
 /// Kubernetes label selector semantics: `matchLabels` and `matchExpressions` are ANDed.
 pub(crate) fn selector_matches(selector: &LabelSelector, labels: &BTreeMap<&str, &str>) -> bool {
-    selector.match_labels.iter().all(|(k, v)| labels.get(k.as_str()) == Some(&v.as_str()))
+    selector
+        .match_labels
+        .iter()
+        .all(|(k, v)| labels.get(k.as_str()) == Some(&v.as_str()))
         && selector.match_expressions.iter().all(|req| {
             let value = labels.get(req.key.as_str());
             match req.operator.as_str() {
@@ -118,11 +135,19 @@ pub(crate) fn secret_is_tls_pair(secret: &Secret) -> bool {
         secret
             .data
             .get(key)
-            .and_then(|b64| base64::engine::general_purpose::STANDARD.decode(b64.trim()).ok())
+            .and_then(|b64| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(b64.trim())
+                    .ok()
+            })
             .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
     };
-    let (Some(cert), Some(key)) = (pem("tls.crt"), pem("tls.key")) else { return false };
-    cert.contains("-----BEGIN CERTIFICATE-----") && key.contains("-----BEGIN ") && key.contains("PRIVATE KEY-----")
+    let (Some(cert), Some(key)) = (pem("tls.crt"), pem("tls.key")) else {
+        return false;
+    };
+    cert.contains("-----BEGIN CERTIFICATE-----")
+        && key.contains("-----BEGIN ")
+        && key.contains("PRIVATE KEY-----")
 }
 
 #[cfg(test)]

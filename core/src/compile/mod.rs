@@ -53,12 +53,6 @@ pub(crate) struct VirtualHost {
     pub(crate) regexes: Vec<(Box<str>, Candidate)>,
 }
 
-impl Default for HostMatch {
-    fn default() -> Self {
-        HostMatch::Any
-    }
-}
-
 /// One listener's hosts.
 #[derive(Debug, Default)]
 pub(crate) struct ListenerIndex {
@@ -82,7 +76,11 @@ pub(crate) fn compile(ir: &Ir) -> Vec<GatewayIndex> {
     ir.gateways
         .iter()
         .map(|gw| {
-            let listeners = gw.listeners.iter().map(|l| compile_listener(ir, l)).collect();
+            let listeners = gw
+                .listeners
+                .iter()
+                .map(|l| compile_listener(ir, l))
+                .collect();
             let mut ports: Vec<(u16, Vec<usize>)> = Vec::new();
             for (i, l) in gw.listeners.iter().enumerate() {
                 match ports.iter_mut().find(|(p, _)| *p == l.port) {
@@ -92,7 +90,9 @@ pub(crate) fn compile(ir: &Ir) -> Vec<GatewayIndex> {
             }
             for (_, v) in &mut ports {
                 // Most specific listener hostname first (stable: spec order on ties).
-                v.sort_by_key(|&i| std::cmp::Reverse(listener_specificity(gw.listeners[i].hostname.as_deref())));
+                v.sort_by_key(|&i| {
+                    std::cmp::Reverse(listener_specificity(gw.listeners[i].hostname.as_deref()))
+                });
             }
             GatewayIndex { listeners, ports }
         })
@@ -106,7 +106,10 @@ fn compile_listener(ir: &Ir, listener: &crate::ir::Listener) -> ListenerIndex {
         let route = &ir.routes[attachment.route];
         for host in &attachment.hostnames {
             let v = *by_host.entry(host.clone()).or_insert_with(|| {
-                index.vhosts.push(VirtualHost { host: host.clone(), ..VirtualHost::default() });
+                index.vhosts.push(VirtualHost {
+                    host: host.clone(),
+                    ..VirtualHost::default()
+                });
                 index.vhosts.len() - 1
             });
             let vhost = &mut index.vhosts[v];
@@ -118,9 +121,17 @@ fn compile_listener(ir: &Ir, listener: &crate::ir::Listener) -> ListenerIndex {
                         matched: u32::try_from(mi).unwrap_or(u32::MAX),
                     };
                     match &m.path {
-                        PathMatch::Exact(p) => vhost.exact.entry(p.as_str().into()).or_default().push(c),
-                        PathMatch::Prefix(p) => vhost.prefixes.entry(normalize_prefix(p).into()).or_default().push(c),
-                        PathMatch::Regex(re) => vhost.regexes.push((literal_prefix(re.as_str()).into(), c)),
+                        PathMatch::Exact(p) => {
+                            vhost.exact.entry(p.as_str().into()).or_default().push(c)
+                        }
+                        PathMatch::Prefix(p) => vhost
+                            .prefixes
+                            .entry(normalize_prefix(p).into())
+                            .or_default()
+                            .push(c),
+                        PathMatch::Regex(re) => {
+                            vhost.regexes.push((literal_prefix(re.as_str()).into(), c))
+                        }
                     }
                 }
             }
@@ -128,10 +139,14 @@ fn compile_listener(ir: &Ir, listener: &crate::ir::Listener) -> ListenerIndex {
     }
     for (i, vhost) in index.vhosts.iter_mut().enumerate() {
         let host = vhost.host.clone();
-        let sort = |list: &mut Vec<Candidate>| list.sort_by(|a, b| a.key(ir, &host).cmp(&b.key(ir, &host)));
+        let sort = |list: &mut Vec<Candidate>| {
+            list.sort_by(|a, b| a.key(ir, &host).cmp(&b.key(ir, &host)))
+        };
         vhost.exact.values_mut().for_each(sort);
         vhost.prefixes.values_mut().for_each(sort);
-        vhost.regexes.sort_by(|a, b| a.1.key(ir, &host).cmp(&b.1.key(ir, &host)));
+        vhost
+            .regexes
+            .sort_by(|a, b| a.1.key(ir, &host).cmp(&b.1.key(ir, &host)));
         match &vhost.host {
             HostMatch::Exact(h) => {
                 index.exact_hosts.insert(h.as_str().into(), i);
@@ -148,14 +163,21 @@ fn compile_listener(ir: &Ir, listener: &crate::ir::Listener) -> ListenerIndex {
 impl ListenerIndex {
     /// Virtual hosts matching `host`, most specific first: the exact name, then
     /// wildcard suffixes from the longest, then the catch-all.
-    pub(crate) fn hosts_for<'a>(&'a self, host: &'a str) -> impl Iterator<Item = &'a VirtualHost> + 'a {
+    pub(crate) fn hosts_for<'a>(
+        &'a self,
+        host: &'a str,
+    ) -> impl Iterator<Item = &'a VirtualHost> + 'a {
         let exact = self.exact_hosts.get(host).copied();
         // Suffixes ".b.c", ".c" of "a.b.c": at every dot except a final one.
         let wildcards = host
             .char_indices()
             .filter(|&(i, c)| c == '.' && i > 0)
             .filter_map(move |(i, _)| self.wildcard_hosts.get(&host[i..]).copied());
-        exact.into_iter().chain(wildcards).chain(self.any_host).map(move |i| &self.vhosts[i])
+        exact
+            .into_iter()
+            .chain(wildcards)
+            .chain(self.any_host)
+            .map(move |i| &self.vhosts[i])
     }
 }
 

@@ -7,10 +7,14 @@ use super::model::{
     ConfigMap, Gateway, GatewayClass, HttpRoute, Namespace, ReferenceGrant, Secret, Service,
 };
 use crate::diag::{Code, Diagnostic, ObjectRef, Severity, GATEWAY_GROUP};
-use crate::error::ParseError;
+use crate::error::{ParseError, ParseErrorInner};
 
 /// One object gatewright reads.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "objects live in one Vec; boxing each would add an allocation per object for no gain"
+)]
 #[non_exhaustive]
 pub enum Object {
     /// `GatewayClass`.
@@ -132,7 +136,7 @@ impl Resources {
         for (document, de) in serde_norway::Deserializer::from_str(text).enumerate() {
             let value = Value::deserialize(de).map_err(|e| {
                 let loc = e.location();
-                ParseError {
+                ParseErrorInner {
                     document,
                     item: None,
                     line: loc.as_ref().map(serde_norway::Location::line),
@@ -142,7 +146,14 @@ impl Resources {
                     message: e.to_string(),
                 }
             })?;
-            self.add_value(value, Origin { document, item: None, yaml: Some(text) })?;
+            self.add_value(
+                value,
+                Origin {
+                    document,
+                    item: None,
+                    yaml: Some(text),
+                },
+            )?;
         }
         Ok(())
     }
@@ -154,7 +165,7 @@ impl Resources {
     pub fn add_json(&mut self, text: &str) -> Result<(), ParseError> {
         let stream = serde_json::Deserializer::from_str(text).into_iter::<Value>();
         for (document, value) in stream.enumerate() {
-            let value = value.map_err(|e| ParseError {
+            let value = value.map_err(|e| ParseErrorInner {
                 document,
                 item: None,
                 line: Some(e.line()),
@@ -163,7 +174,14 @@ impl Resources {
                 field: String::new(),
                 message: e.to_string(),
             })?;
-            self.add_value(value, Origin { document, item: None, yaml: None })?;
+            self.add_value(
+                value,
+                Origin {
+                    document,
+                    item: None,
+                    yaml: None,
+                },
+            )?;
         }
         Ok(())
     }
@@ -198,14 +216,19 @@ impl Resources {
             Value::Null => Ok(()),
             Value::Array(items) => self.add_items(items, origin),
             Value::Object(ref map)
-                if map.get("kind").and_then(Value::as_str).is_some_and(|k| k.ends_with("List"))
+                if map
+                    .get("kind")
+                    .and_then(Value::as_str)
+                    .is_some_and(|k| k.ends_with("List"))
                     && map.contains_key("items") =>
             {
-                let Value::Object(mut map) = value else { unreachable!() };
+                let Value::Object(mut map) = value else {
+                    unreachable!()
+                };
                 match map.remove("items") {
                     Some(Value::Array(items)) => self.add_items(items, origin),
                     Some(Value::Null) | None => Ok(()),
-                    Some(_) => Err(ParseError {
+                    Some(_) => Err(ParseError::from(ParseErrorInner {
                         document: origin.document,
                         item: None,
                         line: None,
@@ -213,56 +236,91 @@ impl Resources {
                         object: None,
                         field: "items".into(),
                         message: "expected a sequence of objects".into(),
-                    }),
+                    })),
                 }
             }
             Value::Object(_) => self.add_object(value, origin),
-            other => Err(ParseError {
+            other => Err(ParseError::from(ParseErrorInner {
                 document: origin.document,
                 item: origin.item,
                 line: None,
                 column: None,
                 object: None,
                 field: String::new(),
-                message: format!("expected a Kubernetes object (a mapping), found {}", type_name(&other)),
-            }),
+                message: format!(
+                    "expected a Kubernetes object (a mapping), found {}",
+                    type_name(&other)
+                ),
+            })),
         }
     }
 
     fn add_items(&mut self, items: Vec<Value>, origin: Origin<'_>) -> Result<(), ParseError> {
         for (i, item) in items.into_iter().enumerate() {
             // Inside a list, line/column would point at the list; the item index says more.
-            self.add_value(item, Origin { item: Some(i), yaml: None, ..origin })?;
+            self.add_value(
+                item,
+                Origin {
+                    item: Some(i),
+                    yaml: None,
+                    ..origin
+                },
+            )?;
         }
         Ok(())
     }
 
     fn add_object(&mut self, value: Value, origin: Origin<'_>) -> Result<(), ParseError> {
-        let api_version = value.get("apiVersion").and_then(Value::as_str).unwrap_or("");
-        let kind = value.get("kind").and_then(Value::as_str).unwrap_or("").to_owned();
-        let group = api_version.rsplit_once('/').map_or("", |(g, _)| g).to_owned();
+        let api_version = value
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let kind = value
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned();
+        let group = api_version
+            .rsplit_once('/')
+            .map_or("", |(g, _)| g)
+            .to_owned();
         let meta = value.get("metadata");
-        let name = meta.and_then(|m| m.get("name")).and_then(Value::as_str).unwrap_or("");
-        let namespace = meta.and_then(|m| m.get("namespace")).and_then(Value::as_str);
+        let name = meta
+            .and_then(|m| m.get("name"))
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let namespace = meta
+            .and_then(|m| m.get("namespace"))
+            .and_then(Value::as_str);
         let object_ref = ObjectRef::new(&group, &kind, Some(namespace.unwrap_or("default")), name);
         let described = object_ref.to_string();
-        let err = |field: String, message: String, line, column| ParseError {
-            document: origin.document,
-            item: origin.item,
-            line,
-            column,
-            object: Some(described.clone()),
-            field,
-            message,
+        let err = |field: String, message: String, line, column| -> ParseError {
+            ParseErrorInner {
+                document: origin.document,
+                item: origin.item,
+                line,
+                column,
+                object: Some(described.clone()),
+                field,
+                message,
+            }
+            .into()
         };
         if kind.is_empty() {
-            return Err(err("kind".into(), "missing field `kind`".into(), None, None));
+            return Err(err(
+                "kind".into(),
+                "missing field `kind`".into(),
+                None,
+                None,
+            ));
         }
         let object = match (group.as_str(), kind.as_str()) {
             (GATEWAY_GROUP, "GatewayClass") => Object::GatewayClass(typed(&value, origin, &err)?),
             (GATEWAY_GROUP, "Gateway") => Object::Gateway(typed(&value, origin, &err)?),
             (GATEWAY_GROUP, "HTTPRoute") => Object::HttpRoute(typed(&value, origin, &err)?),
-            (GATEWAY_GROUP, "ReferenceGrant") => Object::ReferenceGrant(typed(&value, origin, &err)?),
+            (GATEWAY_GROUP, "ReferenceGrant") => {
+                Object::ReferenceGrant(typed(&value, origin, &err)?)
+            }
             ("", "Namespace") => Object::Namespace(typed(&value, origin, &err)?),
             ("", "Service") => Object::Service(typed(&value, origin, &err)?),
             ("", "Secret") => Object::Secret(typed(&value, origin, &err)?),

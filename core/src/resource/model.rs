@@ -497,11 +497,35 @@ pub struct HttpCorsFilter {
 #[serde(rename_all = "camelCase", default)]
 #[non_exhaustive]
 pub struct HttpBackendRef {
-    /// The referenced backend.
-    #[serde(flatten)]
-    pub backend: BackendRef,
+    /// Group; `None` is the core group.
+    pub group: Option<String>,
+    /// Kind; `None` means `Service`.
+    pub kind: Option<String>,
+    /// Name.
+    pub name: String,
+    /// Namespace; `None` means the route's namespace.
+    pub namespace: Option<String>,
+    /// Port (required for Services).
+    pub port: Option<u16>,
+    /// Weight; `None` means 1.
+    pub weight: Option<u32>,
     /// Per-backend filters.
     pub filters: Vec<HttpRouteFilter>,
+}
+
+impl HttpBackendRef {
+    /// The reference without its filters (fields are listed, not flattened, so
+    /// that type errors keep their field path).
+    pub fn backend(&self) -> BackendRef {
+        BackendRef {
+            group: self.group.clone(),
+            kind: self.kind.clone(),
+            name: self.name.clone(),
+            namespace: self.namespace.clone(),
+            port: self.port,
+            weight: self.weight,
+        }
+    }
 }
 
 /// `BackendRef` (`shared_types.go`).

@@ -1,11 +1,23 @@
 //! Turning the winning rule into what the proxy must do: backend choice,
 //! redirects, rewrites, header changes, mirrors and CORS.
 
-use super::{Action, BackendName, Decision, Entry, Forward, MirrorTo, Provenance, RedirectTo, Request, Respond, RetryPolicy, Router, Upstream, Winner};
-use crate::ir::{normalize_prefix, Backend, BackendTarget, Cors, Filters, HeaderOps, PathMatch, PathModifier, Redirect};
+use super::{
+    Action, BackendName, Decision, Entry, Forward, MirrorTo, Provenance, RedirectTo, Request,
+    Respond, RetryPolicy, Router, Upstream, Winner,
+};
+use crate::ir::{
+    normalize_prefix, Backend, BackendTarget, Cors, Filters, HeaderOps, PathMatch, PathModifier,
+    Redirect,
+};
 
 impl Router {
-    pub(super) fn decide(&self, entry: &Entry<'_>, winner: &Winner<'_>, request: &Request<'_>, entropy: u64) -> Decision {
+    pub(super) fn decide(
+        &self,
+        entry: &Entry<'_>,
+        winner: &Winner<'_>,
+        request: &Request<'_>,
+        entropy: u64,
+    ) -> Decision {
         let gw = &self.ir.gateways[entry.gateway];
         let listener = &gw.listeners[entry.listener];
         let route = &self.ir.routes[winner.candidate.route as usize];
@@ -27,7 +39,10 @@ impl Router {
             _ => None,
         };
         let action = &rule.action;
-        let decided = |action| Decision { action, matched: matched.clone() };
+        let decided = |action| Decision {
+            action,
+            matched: matched.clone(),
+        };
         if let Some(reason) = &action.invalid {
             return decided(server_error(format!("the rule cannot be served: {reason}")));
         }
@@ -42,12 +57,23 @@ impl Router {
         }
         // `HTTPRouteRule.BackendRefs`: no backends and no answering filter → 500.
         let Some(backend) = pick(&action.backends, entropy) else {
-            return decided(server_error("the rule has no backend with a weight above 0".into()));
+            return decided(server_error(
+                "the rule has no backend with a weight above 0".into(),
+            ));
         };
-        let BackendTarget::Service { namespace, name, port } = &backend.target else {
-            let BackendTarget::Invalid { reason, name } = &backend.target else { unreachable!() };
+        let BackendTarget::Service {
+            namespace,
+            name,
+            port,
+        } = &backend.target
+        else {
+            let BackendTarget::Invalid { reason, name } = &backend.target else {
+                unreachable!()
+            };
             // Invalid backends get 500 in proportion to their weight.
-            return decided(server_error(format!("backend {name} is invalid ({reason})")));
+            return decided(server_error(format!(
+                "backend {name} is invalid ({reason})"
+            )));
         };
         if let Some(redirect) = &backend.filters.redirect {
             return decided(redirect_to(redirect, request, listener.port, prefix));
@@ -57,41 +83,64 @@ impl Router {
             authority: request.authority().to_owned(),
             path: request.path().to_owned(),
             query: request.query().map(str::to_owned),
-            headers: request.get_headers().iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect(),
+            headers: request
+                .get_headers()
+                .iter()
+                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+                .collect(),
         };
         let mut response_headers = HeaderOps::default();
         let mut mirrors = Vec::new();
         for f in [filters, &backend.filters] {
             apply_forward_filters(f, &mut upstream, &mut response_headers, prefix);
             for (i, mirror) in f.mirrors.iter().enumerate() {
-                let BackendTarget::Service { namespace, name, port } = &mirror.backend else { continue };
+                let BackendTarget::Service {
+                    namespace,
+                    name,
+                    port,
+                } = &mirror.backend
+                else {
+                    continue;
+                };
                 let sample = splitmix64(entropy ^ (0x9e37_79b9 + mirrors.len() as u64 + i as u64));
                 mirrors.push(MirrorTo {
-                    backend: BackendName { namespace: namespace.clone(), name: name.clone(), port: *port },
+                    backend: BackendName {
+                        namespace: namespace.clone(),
+                        name: name.clone(),
+                        port: *port,
+                    },
                     percent: f64::from(mirror.numerator) * 100.0 / f64::from(mirror.denominator),
-                    selected: scale(sample, u64::from(mirror.denominator)) < u64::from(mirror.numerator),
+                    selected: scale(sample, u64::from(mirror.denominator))
+                        < u64::from(mirror.numerator),
                 });
             }
         }
         if let Some(cors) = &filters.cors {
             cors_response_headers(cors, request, &mut response_headers);
         }
-        decided(Action::Forward(Forward {
-            backend: BackendName { namespace: namespace.clone(), name: name.clone(), port: *port },
+        decided(Action::Forward(Box::new(Forward {
+            backend: BackendName {
+                namespace: namespace.clone(),
+                name: name.clone(),
+                port: *port,
+            },
             upstream,
             response_headers,
             mirrors,
             request_timeout_ms: action.request_timeout_ms,
             backend_request_timeout_ms: action.backend_request_timeout_ms,
             retry: action.retry.as_ref().map(RetryPolicy::from),
-        }))
+        })))
     }
 }
 
 fn server_error(reason: String) -> Action {
-    Action::Respond(Respond { status: 500, headers: Vec::new(), reason })
+    Action::Respond(Respond {
+        status: 500,
+        headers: Vec::new(),
+        reason,
+    })
 }
-
 
 /// Maps a uniform sample onto `0..n` (multiply-shift), the basis of every weighted choice.
 pub fn scale(sample: u64, n: u64) -> u64 {
@@ -125,7 +174,12 @@ pub fn pick(backends: &[Backend], entropy: u64) -> Option<&Backend> {
     None
 }
 
-fn apply_forward_filters(f: &Filters, upstream: &mut Upstream, response: &mut HeaderOps, prefix: Option<&str>) {
+fn apply_forward_filters(
+    f: &Filters,
+    upstream: &mut Upstream,
+    response: &mut HeaderOps,
+    prefix: Option<&str>,
+) {
     if let Some(rewrite) = &f.rewrite {
         if let Some(host) = &rewrite.hostname {
             upstream.authority.clone_from(host);
@@ -137,7 +191,9 @@ fn apply_forward_filters(f: &Filters, upstream: &mut Upstream, response: &mut He
     f.request_headers.apply(&mut upstream.headers);
     response.set.extend(f.response_headers.set.iter().cloned());
     response.add.extend(f.response_headers.add.iter().cloned());
-    response.remove.extend(f.response_headers.remove.iter().cloned());
+    response
+        .remove
+        .extend(f.response_headers.remove.iter().cloned());
 }
 
 /// `HTTPPathModifier` (httproute_types.go 1151–1200). For `ReplacePrefixMatch`
@@ -155,10 +211,20 @@ fn apply_forward_filters(f: &Filters, upstream: &mut Upstream, response: &mut He
 /// ```
 pub fn modify_path(modifier: &PathModifier, path: &str, matched_prefix: Option<&str>) -> String {
     match modifier {
-        PathModifier::ReplaceFullPath(p) => if p.is_empty() { "/".into() } else { p.clone() },
+        PathModifier::ReplaceFullPath(p) => {
+            if p.is_empty() {
+                "/".into()
+            } else {
+                p.clone()
+            }
+        }
         PathModifier::ReplacePrefixMatch(replacement) => {
             let prefix = matched_prefix.map_or("/", normalize_prefix);
-            let rest = if prefix == "/" { path } else { path.get(prefix.len()..).unwrap_or("") };
+            let rest = if prefix == "/" {
+                path
+            } else {
+                path.get(prefix.len()..).unwrap_or("")
+            };
             let replacement = replacement.trim_end_matches('/');
             let joined = format!("{replacement}{rest}");
             if joined.is_empty() {
@@ -173,9 +239,20 @@ pub fn modify_path(modifier: &PathModifier, path: &str, matched_prefix: Option<&
 }
 
 /// `HTTPRequestRedirectFilter` (httproute_types.go 1209–1298).
-fn redirect_to(r: &Redirect, request: &Request<'_>, listener_port: u16, prefix: Option<&str>) -> Action {
-    let scheme = r.scheme.clone().unwrap_or_else(|| request.get_scheme().to_ascii_lowercase());
-    let host = r.hostname.clone().unwrap_or_else(|| request.host().to_owned());
+fn redirect_to(
+    r: &Redirect,
+    request: &Request<'_>,
+    listener_port: u16,
+    prefix: Option<&str>,
+) -> Action {
+    let scheme = r
+        .scheme
+        .clone()
+        .unwrap_or_else(|| request.get_scheme().to_ascii_lowercase());
+    let host = r
+        .hostname
+        .clone()
+        .unwrap_or_else(|| request.host().to_owned());
     // Port: "If no port is specified, the redirect port MUST be derived ...: if the
     // redirect scheme is not-empty, the well-known port of the scheme ... if the
     // redirect scheme is empty, the Gateway Listener port."
@@ -186,7 +263,10 @@ fn redirect_to(r: &Redirect, request: &Request<'_>, listener_port: u16, prefix: 
     });
     // "Implementations SHOULD NOT add the port number in the 'Location' header" for http:80 and https:443.
     let default_port = matches!((scheme.as_str(), port), ("http", 80) | ("https", 443));
-    let path = r.path.as_ref().map_or_else(|| request.path().to_owned(), |m| modify_path(m, request.path(), prefix));
+    let path = r.path.as_ref().map_or_else(
+        || request.path().to_owned(),
+        |m| modify_path(m, request.path(), prefix),
+    );
     let mut location = format!("{scheme}://{host}");
     if !default_port {
         location.push(':');
@@ -197,7 +277,10 @@ fn redirect_to(r: &Redirect, request: &Request<'_>, listener_port: u16, prefix: 
         location.push('?');
         location.push_str(q);
     }
-    Action::Redirect(RedirectTo { status: r.status, location })
+    Action::Redirect(RedirectTo {
+        status: r.status,
+        location,
+    })
 }
 
 /// Whether `origin` is allowed: `*`, an exact origin, or `scheme://*.suffix[:port]`
@@ -207,10 +290,20 @@ fn origin_allowed(cors: &Cors, origin: &str) -> bool {
         if allowed == "*" || allowed.eq_ignore_ascii_case(origin) {
             return true;
         }
-        let Some((scheme, pattern)) = allowed.split_once("://") else { return false };
-        let Some(suffix) = pattern.strip_prefix('*') else { return false };
-        let Some((o_scheme, o_host)) = origin.split_once("://") else { return false };
-        o_scheme.eq_ignore_ascii_case(scheme) && o_host.len() > suffix.len() && o_host.to_ascii_lowercase().ends_with(&suffix.to_ascii_lowercase())
+        let Some((scheme, pattern)) = allowed.split_once("://") else {
+            return false;
+        };
+        let Some(suffix) = pattern.strip_prefix('*') else {
+            return false;
+        };
+        let Some((o_scheme, o_host)) = origin.split_once("://") else {
+            return false;
+        };
+        o_scheme.eq_ignore_ascii_case(scheme)
+            && o_host.len() > suffix.len()
+            && o_host
+                .to_ascii_lowercase()
+                .ends_with(&suffix.to_ascii_lowercase())
     })
 }
 
@@ -227,12 +320,19 @@ fn cors_preflight(cors: &Cors, request: &Request<'_>) -> Option<Action> {
     if origin_allowed(cors, origin) {
         // Echo the origin (never `*` with credentials; echoing is always valid).
         headers.push(("access-control-allow-origin".to_owned(), origin.to_owned()));
-        let methods = if cors.allow_methods.iter().any(|m| m == "*") { requested_method.to_owned() } else { cors.allow_methods.join(", ") };
+        let methods = if cors.allow_methods.iter().any(|m| m == "*") {
+            requested_method.to_owned()
+        } else {
+            cors.allow_methods.join(", ")
+        };
         if !methods.is_empty() {
             headers.push(("access-control-allow-methods".to_owned(), methods));
         }
         let allow_headers = if cors.allow_headers.iter().any(|h| h == "*") {
-            request.header("access-control-request-headers").unwrap_or("").to_owned()
+            request
+                .header("access-control-request-headers")
+                .unwrap_or("")
+                .to_owned()
         } else {
             cors.allow_headers.join(", ")
         };
@@ -240,29 +340,48 @@ fn cors_preflight(cors: &Cors, request: &Request<'_>) -> Option<Action> {
             headers.push(("access-control-allow-headers".to_owned(), allow_headers));
         }
         if !cors.expose_headers.is_empty() {
-            headers.push(("access-control-expose-headers".to_owned(), cors.expose_headers.join(", ")));
+            headers.push((
+                "access-control-expose-headers".to_owned(),
+                cors.expose_headers.join(", "),
+            ));
         }
         if let Some(age) = cors.max_age {
             headers.push(("access-control-max-age".to_owned(), age.to_string()));
         }
         if cors.allow_credentials {
-            headers.push(("access-control-allow-credentials".to_owned(), "true".to_owned()));
+            headers.push((
+                "access-control-allow-credentials".to_owned(),
+                "true".to_owned(),
+            ));
         }
     }
-    Some(Action::Respond(Respond { status: 204, headers, reason: "CORS preflight".into() }))
+    Some(Action::Respond(Respond {
+        status: 204,
+        headers,
+        reason: "CORS preflight".into(),
+    }))
 }
 
 /// CORS headers on the response of an actual (non-preflight) request from an allowed origin.
 fn cors_response_headers(cors: &Cors, request: &Request<'_>, response: &mut HeaderOps) {
-    let Some(origin) = request.header("origin") else { return };
+    let Some(origin) = request.header("origin") else {
+        return;
+    };
     if !origin_allowed(cors, origin) {
         return;
     }
-    response.set.push(("access-control-allow-origin".into(), origin.to_owned()));
+    response
+        .set
+        .push(("access-control-allow-origin".into(), origin.to_owned()));
     if cors.allow_credentials {
-        response.set.push(("access-control-allow-credentials".into(), "true".into()));
+        response
+            .set
+            .push(("access-control-allow-credentials".into(), "true".into()));
     }
     if !cors.expose_headers.is_empty() {
-        response.set.push(("access-control-expose-headers".into(), cors.expose_headers.join(", ")));
+        response.set.push((
+            "access-control-expose-headers".into(),
+            cors.expose_headers.join(", "),
+        ));
     }
 }

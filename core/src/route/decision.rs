@@ -51,7 +51,7 @@ impl Decision {
 #[non_exhaustive]
 pub enum Action {
     /// Send the (modified) request to a backend.
-    Forward(Forward),
+    Forward(Box<Forward>),
     /// Answer with a redirect.
     Redirect(RedirectTo),
     /// Answer directly: 404 no route, 421 misdirected, 500 invalid backend, CORS preflight.
@@ -113,7 +113,11 @@ pub struct RetryPolicy {
 
 impl From<&Retry> for RetryPolicy {
     fn from(r: &Retry) -> Self {
-        RetryPolicy { codes: r.codes.clone(), attempts: r.attempts, backoff_ms: r.backoff_ms }
+        RetryPolicy {
+            codes: r.codes.clone(),
+            attempts: r.attempts,
+            backoff_ms: r.backoff_ms,
+        }
     }
 }
 

@@ -73,12 +73,23 @@ impl Router {
     /// As [`Router::compile`].
     pub fn compile_with(resources: &Resources, config: Config) -> Result<Self, CompileError> {
         let attached = attach(resources, &config);
-        Ok(Self::from_ir(attached.ir, attached.status, attached.diagnostics, config))
+        Ok(Self::from_ir(
+            attached.ir,
+            attached.status,
+            attached.diagnostics,
+            config,
+        ))
     }
 
     fn from_ir(ir: Ir, status: StatusReport, diagnostics: Vec<Diagnostic>, config: Config) -> Self {
         let index = compile(&ir);
-        Router { ir, index, status, diagnostics, config }
+        Router {
+            ir,
+            index,
+            status,
+            diagnostics,
+            config,
+        }
     }
 
     /// The validated routing table the router was compiled from.
@@ -129,7 +140,11 @@ impl Router {
         let decision = self.route_with(request, entropy);
         let host = request.host().to_ascii_lowercase();
         let Ok(entry) = self.enter(request, &host) else {
-            return Explanation { decision, listener: "none".into(), considered: Vec::new() };
+            return Explanation {
+                decision,
+                listener: "none".into(),
+                considered: Vec::new(),
+            };
         };
         let gw = &self.ir.gateways[entry.gateway];
         let listener = &gw.listeners[entry.listener];
@@ -142,21 +157,35 @@ impl Router {
             listener.hostname.as_deref().unwrap_or("*")
         );
         let mut considered = Vec::new();
-        let winner_key = self.lookup(&entry, request, &host).map(|w| w.candidate.key(&self.ir, &w.vhost.host));
+        let winner_key = self
+            .lookup(&entry, request, &host)
+            .map(|w| w.candidate.key(&self.ir, &w.vhost.host));
         let mut vhosts: Vec<&VirtualHost> = entry.index.hosts_for(&host).collect();
         if !self.config.get_host_fallthrough() {
             vhosts.truncate(1);
         }
         for vhost in vhosts {
-            let mut all: Vec<Candidate> = vhost.exact.values().chain(vhost.prefixes.values()).flatten().copied().chain(vhost.regexes.iter().map(|(_, c)| *c)).collect();
-            all.sort_by(|a, b| a.key(&self.ir, &vhost.host).cmp(&b.key(&self.ir, &vhost.host)));
+            let mut all: Vec<Candidate> = vhost
+                .exact
+                .values()
+                .chain(vhost.prefixes.values())
+                .flatten()
+                .copied()
+                .chain(vhost.regexes.iter().map(|(_, c)| *c))
+                .collect();
+            all.sort_by(|a, b| {
+                a.key(&self.ir, &vhost.host)
+                    .cmp(&b.key(&self.ir, &vhost.host))
+            });
             for c in all {
                 let key = c.key(&self.ir, &vhost.host);
                 let m = c.get(&self.ir);
                 let verdict = match (&winner_key, mismatch(m, request)) {
                     (Some(w), None) if *w == key => "won".to_owned(),
                     (_, Some(why)) => format!("no match: {why}"),
-                    (Some(w), None) => format!("matches, but the winner has {}", deciding_field(w, &key)),
+                    (Some(w), None) => {
+                        format!("matches, but the winner has {}", deciding_field(w, &key))
+                    }
                     (None, None) => "matches".to_owned(),
                 };
                 let route = &self.ir.routes[c.route as usize];
@@ -170,20 +199,35 @@ impl Router {
                 });
             }
         }
-        Explanation { decision, listener: listener_text, considered }
+        Explanation {
+            decision,
+            listener: listener_text,
+            considered,
+        }
     }
 
     /// Chooses the Gateway and listener (`Listener.Hostname`, gateway_types.go 372–406).
+    #[allow(
+        clippy::result_large_err,
+        reason = "private; the error is the final decision, built once per request"
+    )]
     fn enter(&self, request: &Request<'_>, host: &str) -> Result<Entry<'_>, Decision> {
         let gateway = match request.gateway {
-            Some((ns, name)) => self.ir.gateways.iter().position(|g| g.namespace == ns && g.name == name),
+            Some((ns, name)) => self
+                .ir
+                .gateways
+                .iter()
+                .position(|g| g.namespace == ns && g.name == name),
             None if self.ir.gateways.len() == 1 => Some(0),
             None => None,
         };
         let Some(g) = gateway else {
             let reason = match request.gateway {
                 Some((ns, name)) => format!("Gateway {ns}/{name} is not served"),
-                None => format!("{} Gateways are served; say which one the request entered", self.ir.gateways.len()),
+                None => format!(
+                    "{} Gateways are served; say which one the request entered",
+                    self.ir.gateways.len()
+                ),
             };
             return Err(reject(reason));
         };
@@ -191,50 +235,92 @@ impl Router {
         let index = &self.index[g];
         if let Some(name) = request.listener {
             let Some(l) = gw.listeners.iter().position(|l| l.name == name) else {
-                return Err(reject(format!("Gateway {}/{} has no listener {name}", gw.namespace, gw.name)));
+                return Err(reject(format!(
+                    "Gateway {}/{} has no listener {name}",
+                    gw.namespace, gw.name
+                )));
             };
             return self.checked_entry(g, l);
         }
         let port = request.entry_port();
         let Some((_, on_port)) = index.ports.iter().find(|(p, _)| *p == port) else {
-            return Err(reject(format!("Gateway {}/{} has no listener on port {port}", gw.namespace, gw.name)));
+            return Err(reject(format!(
+                "Gateway {}/{} has no listener on port {port}",
+                gw.namespace, gw.name
+            )));
         };
-        let matches = |l: usize, name: &str| HostMatch::parse(gw.listeners[l].hostname.as_deref()).matches(name);
+        let matches = |l: usize, name: &str| {
+            HostMatch::parse(gw.listeners[l].hostname.as_deref()).matches(name)
+        };
         // Most specific listener hostname matching the Host header.
         let by_host = on_port.iter().copied().find(|&l| matches(l, host));
-        let https = on_port.iter().any(|&l| gw.listeners[l].protocol == Protocol::Https);
+        let https = on_port
+            .iter()
+            .any(|&l| gw.listeners[l].protocol == Protocol::Https);
         if !https {
             return match by_host {
                 Some(l) => self.checked_entry(g, l),
                 // "No listener match ... → reject: HTTP 404" (General Listener behavior).
-                None => Err(respond(404, format!("no listener on port {port} matches host {host:?}"))),
+                None => Err(respond(
+                    404,
+                    format!("no listener on port {port} matches host {host:?}"),
+                )),
             };
         }
         // HTTPS: the SNI selects the listener (and its certificate).
-        let sni = request.sni.map_or_else(|| host.to_owned(), str::to_ascii_lowercase);
+        let sni = request
+            .sni
+            .map_or_else(|| host.to_owned(), str::to_ascii_lowercase);
         let Some(by_sni) = on_port.iter().copied().find(|&l| matches(l, &sni)) else {
-            return Err(reject(format!("no listener on port {port} serves SNI {sni:?}")));
+            return Err(reject(format!(
+                "no listener on port {port} serves SNI {sni:?}"
+            )));
         };
         match by_host {
             // `Listener.Hostname`: a different listener matching the Host → 421.
-            Some(l) if l != by_sni => Err(respond(421, format!("Host {host:?} belongs to listener {} but SNI {sni:?} selected listener {}", gw.listeners[l].name, gw.listeners[by_sni].name))),
+            Some(l) if l != by_sni => Err(respond(
+                421,
+                format!(
+                    "Host {host:?} belongs to listener {} but SNI {sni:?} selected listener {}",
+                    gw.listeners[l].name, gw.listeners[by_sni].name
+                ),
+            )),
             Some(_) => self.checked_entry(g, by_sni),
-            None => Err(respond(404, format!("no listener on port {port} matches host {host:?}"))),
+            None => Err(respond(
+                404,
+                format!("no listener on port {port} matches host {host:?}"),
+            )),
         }
     }
 
+    #[allow(
+        clippy::result_large_err,
+        reason = "private; the error is the final decision, built once per request"
+    )]
     fn checked_entry(&self, g: usize, l: usize) -> Result<Entry<'_>, Decision> {
         let listener = &self.ir.gateways[g].listeners[l];
         if !listener.programmed {
-            return Err(reject(format!("listener {} is not programmed (see its status)", listener.name)));
+            return Err(reject(format!(
+                "listener {} is not programmed (see its status)",
+                listener.name
+            )));
         }
-        Ok(Entry { gateway: g, listener: l, index: &self.index[g].listeners[l] })
+        Ok(Entry {
+            gateway: g,
+            listener: l,
+            index: &self.index[g].listeners[l],
+        })
     }
 
     /// The best candidate: virtual hosts from the most specific, and within one,
     /// exact paths, then regexes, then prefixes from the longest, each list
     /// already in precedence order (see `precedence.rs`).
-    fn lookup<'r>(&'r self, entry: &Entry<'r>, request: &Request<'_>, host: &'r str) -> Option<Winner<'r>> {
+    fn lookup<'r>(
+        &'r self,
+        entry: &Entry<'r>,
+        request: &Request<'_>,
+        host: &'r str,
+    ) -> Option<Winner<'r>> {
         let path = request.path();
         for vhost in entry.index.hosts_for(host) {
             if let Some(candidate) = self.best_in(vhost, request, path) {
@@ -249,7 +335,11 @@ impl Router {
 
     fn best_in(&self, vhost: &VirtualHost, request: &Request<'_>, path: &str) -> Option<Candidate> {
         let passes = |c: &&Candidate| residual_matches(c.get(&self.ir), request);
-        if let Some(c) = vhost.exact.get(path).and_then(|list| list.iter().find(passes)) {
+        if let Some(c) = vhost
+            .exact
+            .get(path)
+            .and_then(|list| list.iter().find(passes))
+        {
             return Some(*c);
         }
         for (literal, c) in &vhost.regexes {
@@ -258,7 +348,11 @@ impl Router {
             }
         }
         for prefix in prefix_keys(path) {
-            if let Some(c) = vhost.prefixes.get(prefix).and_then(|list| list.iter().find(passes)) {
+            if let Some(c) = vhost
+                .prefixes
+                .get(prefix)
+                .and_then(|list| list.iter().find(passes))
+            {
                 return Some(*c);
             }
         }
@@ -270,7 +364,11 @@ impl Router {
         let listener = &gw.listeners[entry.listener];
         Decision {
             // `HTTPRouteRule.Matches`: when no rule matches, the gateway MUST answer 404.
-            action: Action::Respond(Respond { status: 404, headers: Vec::new(), reason: "no rule matches".into() }),
+            action: Action::Respond(Respond {
+                status: 404,
+                headers: Vec::new(),
+                reason: "no rule matches".into(),
+            }),
             matched: Some(Provenance {
                 gateway: format!("{}/{}", gw.namespace, gw.name),
                 listener: listener.name.clone(),
@@ -302,9 +400,17 @@ fn prefix_keys(path: &str) -> impl Iterator<Item = &str> {
 
 /// Method, header and query conditions (the path is checked by the index).
 pub(crate) fn residual_matches(m: &Match, request: &Request<'_>) -> bool {
-    m.method.as_deref().is_none_or(|method| method == request.method())
-        && m.headers.iter().all(|h| request.header(&h.name).is_some_and(|v| h.value.matches(v)))
-        && m.query.iter().all(|q| request.query_param(&q.name).is_some_and(|v| q.value.matches(v)))
+    m.method
+        .as_deref()
+        .is_none_or(|method| method == request.method())
+        && m.headers
+            .iter()
+            .all(|h| request.header(&h.name).is_some_and(|v| h.value.matches(v)))
+        && m.query.iter().all(|q| {
+            request
+                .query_param(&q.name)
+                .is_some_and(|v| q.value.matches(v))
+        })
 }
 
 /// Why a match does not apply to the request, for `explain`.
@@ -323,7 +429,10 @@ fn mismatch(m: &Match, request: &Request<'_>) -> Option<String> {
         }
     }
     for q in &m.query {
-        if !request.query_param(&q.name).is_some_and(|v| q.value.matches(v)) {
+        if !request
+            .query_param(&q.name)
+            .is_some_and(|v| q.value.matches(v))
+        {
             return Some(format!("query parameter {}", q.name));
         }
     }
@@ -356,11 +465,21 @@ pub(crate) fn summarize(m: &Match) -> String {
 }
 
 fn reject(reason: String) -> Decision {
-    Decision { action: Action::Reject { reason }, matched: None }
+    Decision {
+        action: Action::Reject { reason },
+        matched: None,
+    }
 }
 
 fn respond(status: u16, reason: String) -> Decision {
-    Decision { action: Action::Respond(Respond { status, headers: Vec::new(), reason }), matched: None }
+    Decision {
+        action: Action::Respond(Respond {
+            status,
+            headers: Vec::new(),
+            reason,
+        }),
+        matched: None,
+    }
 }
 
 /// Listener specificity re-exported for the reference matcher.
@@ -376,8 +495,14 @@ mod tests {
     #[test]
     fn prefix_keys_longest_first() {
         assert_eq!(prefix_keys("/a/b").collect::<Vec<_>>(), ["/a/b", "/a", "/"]);
-        assert_eq!(prefix_keys("/a/b/").collect::<Vec<_>>(), ["/a/b", "/a", "/"]);
+        assert_eq!(
+            prefix_keys("/a/b/").collect::<Vec<_>>(),
+            ["/a/b", "/a", "/"]
+        );
         assert_eq!(prefix_keys("/").collect::<Vec<_>>(), ["/"]);
-        assert_eq!(prefix_keys("/a//b").collect::<Vec<_>>(), ["/a//b", "/a", "/"]);
+        assert_eq!(
+            prefix_keys("/a//b").collect::<Vec<_>>(),
+            ["/a//b", "/a", "/"]
+        );
     }
 }

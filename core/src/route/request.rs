@@ -118,7 +118,9 @@ impl<'a> Request<'a> {
             // IPv6 literal: keep the brackets, drop the port.
             a.find(']').map_or(a, |end| &a[..=end])
         } else {
-            a.rsplit_once(':').filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit())).map_or(a, |(h, _)| h)
+            a.rsplit_once(':')
+                .filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit()))
+                .map_or(a, |(h, _)| h)
         };
         host.strip_suffix('.').unwrap_or(host)
     }
@@ -140,7 +142,10 @@ impl<'a> Request<'a> {
 
     /// The first value of a header (case-insensitive name).
     pub fn header(&self, name: &str) -> Option<&'a str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| *v)
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| *v)
     }
 
     /// The first value of a query parameter (exact name, no decoding). "If multiple
@@ -178,7 +183,11 @@ impl<'a> Request<'a> {
         if let Some(p) = self.port {
             return p;
         }
-        if let Some(p) = self.authority.rsplit_once(':').and_then(|(_, p)| p.parse().ok()) {
+        if let Some(p) = self
+            .authority
+            .rsplit_once(':')
+            .and_then(|(_, p)| p.parse().ok())
+        {
             if !self.authority.ends_with(']') {
                 return p;
             }
