@@ -26,9 +26,13 @@
 //! with the most characters in a matching non-wildcard hostname, then the most
 //! characters in a matching hostname" (`HTTPRouteSpec.Hostnames`).
 //!
-//! `RegularExpression` path precedence is implementation-specific. gatewright
-//! ranks it between `Exact` and `PathPrefix`, longest pattern first, as Istio
-//! and Envoy Gateway do (their sort orders: exact, regex, prefix).
+//! `RegularExpression` path precedence is implementation-specific
+//! (`PathMatchType`: "Implementation-specific"). gatewright ranks it after
+//! `PathPrefix`, longest pattern first, as Istio does (`getURIRank` in
+//! pilot/pkg/config/kube/gateway/conversion.go: "Exact > Prefix > Regex") and
+//! as the shared workload generator's reference does. Envoy Gateway ranks
+//! regex above prefix instead; the workload marks requests whose answer
+//! depends on that choice (`regex_order_sensitive`).
 
 use std::cmp::Ordering;
 
@@ -87,10 +91,10 @@ impl PartialOrd for HostRank {
 pub enum PathRank {
     /// `Exact` (length is irrelevant: two Exact matches of one request are equal strings).
     Exact,
-    /// `RegularExpression`, with the pattern length.
-    Regex(usize),
     /// `PathPrefix`, with the prefix length in characters as written.
     Prefix(usize),
+    /// `RegularExpression`, with the pattern length in characters.
+    Regex(usize),
 }
 
 impl PathRank {
@@ -98,23 +102,23 @@ impl PathRank {
     pub fn of(path: &PathMatch) -> Self {
         match path {
             PathMatch::Exact(_) => PathRank::Exact,
-            PathMatch::Regex(p) => PathRank::Regex(p.as_str().len()),
-            PathMatch::Prefix(p) => PathRank::Prefix(p.len()),
+            PathMatch::Prefix(p) => PathRank::Prefix(p.chars().count()),
+            PathMatch::Regex(p) => PathRank::Regex(p.as_str().chars().count()),
         }
     }
 
     fn class(self) -> u8 {
         match self {
             PathRank::Exact => 0,
-            PathRank::Regex(_) => 1,
-            PathRank::Prefix(_) => 2,
+            PathRank::Prefix(_) => 1,
+            PathRank::Regex(_) => 2,
         }
     }
 
     fn len(self) -> usize {
         match self {
             PathRank::Exact => 0,
-            PathRank::Regex(n) | PathRank::Prefix(n) => n,
+            PathRank::Prefix(n) | PathRank::Regex(n) => n,
         }
     }
 }
@@ -122,7 +126,7 @@ impl PathRank {
 impl Ord for PathRank {
     /// `Less` means "wins".
     fn cmp(&self, other: &Self) -> Ordering {
-        // "Exact" path match, then (implementation-specific) regex, then "Prefix".
+        // "Exact" path match, then "Prefix", then (implementation-specific) regex.
         self.class()
             .cmp(&other.class())
             // "Prefix" path match with largest number of characters.
@@ -285,8 +289,8 @@ pub fn deciding_field(winner: &Key<'_>, loser: &Key<'_>) -> &'static str {
     } else if winner.matching.path != loser.matching.path {
         match (winner.matching.path, loser.matching.path) {
             (PathRank::Exact, _) => "an Exact path match",
-            (PathRank::Regex(_), PathRank::Prefix(_)) => {
-                "a RegularExpression path (ranked above PathPrefix)"
+            (PathRank::Prefix(_), PathRank::Regex(_)) => {
+                "a PathPrefix match (ranked above RegularExpression)"
             }
             _ => "a longer path match",
         }

@@ -69,7 +69,29 @@ fn run(args: &Args) -> Result<bool, String> {
     Ok(report.all_passed())
 }
 
+/// `gatewright-spec workload <routes.yaml> <requests.jsonl>`.
+fn workload(mut args: impl Iterator<Item = String>) -> ExitCode {
+    let (Some(routes), Some(requests)) = (args.next(), args.next()) else {
+        eprintln!("usage: gatewright-spec workload <routes.yaml> <requests.jsonl>");
+        return ExitCode::from(2);
+    };
+    let read = |p: &str| std::fs::read_to_string(p).map_err(|e| format!("{p}: {e}"));
+    match read(&routes).and_then(|r| Ok((r, read(&requests)?))).and_then(|(r, q)| gatewright_spec::workload::run(&r, &q)) {
+        Ok(report) => {
+            print!("{report}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
 fn main() -> ExitCode {
+    if std::env::args().nth(1).as_deref() == Some("workload") {
+        return workload(std::env::args().skip(2));
+    }
     let args = match parse_args(std::env::args().skip(1)) {
         Ok(args) => args,
         Err(message) => {

@@ -16,8 +16,8 @@
 //!   (default: the Host) selects; a different listener matching the Host → 421; no listener
 //!   matching the Host → 404. A listener that is not programmed refuses the request.
 //! * Routes (`HTTPRouteRule.Matches`, `HTTPRouteSpec.Hostnames`): precedence key = hostname
-//!   (non-wildcard characters, then characters), Exact path, RegularExpression (gatewright:
-//!   between Exact and PathPrefix, longer pattern first), PathPrefix length as written, method,
+//!   (non-wildcard characters, then characters), Exact path, PathPrefix length as written,
+//!   RegularExpression (gatewright: after PathPrefix, longer pattern first), method,
 //!   header count, query count, oldest `creationTimestamp` (missing = newest),
 //!   `{namespace}/{name}`, rule index, match index.
 //! * Backends (`BackendRef.Weight`): `point = (entropy × total) >> 64`, the first backend whose
@@ -111,11 +111,16 @@ pub fn route(ir: &Ir, request: &Request<'_>, entropy: u64, host_fallthrough: boo
 
     // The Gateway: the one named by the request, or the only one.
     let gateway = match request.get_gateway() {
-        Some((ns, name)) => ir.gateways.iter().position(|g| g.namespace == ns && g.name == name),
+        Some((ns, name)) => ir
+            .gateways
+            .iter()
+            .position(|g| g.namespace == ns && g.name == name),
         None if ir.gateways.len() == 1 => Some(0),
         None => None,
     };
-    let Some(g) = gateway else { return RefDecision::Rejected };
+    let Some(g) = gateway else {
+        return RefDecision::Rejected;
+    };
     let gw = &ir.gateways[g];
 
     let l = match select_listener(gw, request, &host) {
@@ -132,7 +137,9 @@ pub fn route(ir: &Ir, request: &Request<'_>, entropy: u64, host_fallthrough: boo
     if !host_fallthrough {
         for attachment in &listener.attachments {
             for h in &attachment.hostnames {
-                if route_host_matches(h, &host) && only_host.is_none_or(|best| host_key(h) < host_key(best)) {
+                if route_host_matches(h, &host)
+                    && only_host.is_none_or(|best| host_key(h) < host_key(best))
+                {
                     only_host = Some(h);
                 }
             }
@@ -173,7 +180,10 @@ pub fn route(ir: &Ir, request: &Request<'_>, entropy: u64, host_fallthrough: boo
         }
     }
     let Some((_, mut found, route, rule_pos)) = best else {
-        return RefDecision::NoMatch { gateway: g, listener: l };
+        return RefDecision::NoMatch {
+            gateway: g,
+            listener: l,
+        };
     };
     found.outcome = outcome(&route.rules[rule_pos].action, entropy);
     RefDecision::Matched(found)
@@ -203,7 +213,9 @@ pub fn observe(ir: &Ir, decision: &Decision) -> Result<RefDecision, String> {
         .iter()
         .position(|l| l.name == p.listener)
         .ok_or_else(|| format!("unknown listener {}", p.listener))?;
-    let (Some(namespace), Some(name), Some(rule), Some(matched)) = (&p.namespace, &p.name, p.rule, p.matched) else {
+    let (Some(namespace), Some(name), Some(rule), Some(matched)) =
+        (&p.namespace, &p.name, p.rule, p.matched)
+    else {
         return match &decision.action {
             Action::Respond(r) if r.status == 404 => Ok(RefDecision::NoMatch { gateway, listener }),
             other => Err(format!("unexpected decision without a route: {other:?}")),
@@ -215,9 +227,10 @@ pub fn observe(ir: &Ir, decision: &Decision) -> Result<RefDecision, String> {
         .position(|r| &r.namespace == namespace && &r.name == name)
         .ok_or_else(|| format!("unknown route {namespace}/{name}"))?;
     let outcome = match &decision.action {
-        Action::Forward(f) => {
-            RefOutcome::Backend { namespace: f.backend.namespace.clone(), name: f.backend.name.clone() }
-        }
+        Action::Forward(f) => RefOutcome::Backend {
+            namespace: f.backend.namespace.clone(),
+            name: f.backend.name.clone(),
+        },
         Action::Redirect(r) => RefOutcome::Redirect(r.status),
         Action::Respond(r) if r.status == 500 => RefOutcome::ServerError,
         other => return Err(format!("unexpected action of a matched rule: {other:?}")),
@@ -294,7 +307,10 @@ fn most_specific(gw: &Gateway, on_port: &[usize], name: &str) -> Option<usize> {
         }
         let better = match best {
             None => true,
-            Some(b) => listener_specificity(hostname) > listener_specificity(gw.listeners[b].hostname.as_deref()),
+            Some(b) => {
+                listener_specificity(hostname)
+                    > listener_specificity(gw.listeners[b].hostname.as_deref())
+            }
         };
         if better {
             best = Some(l);
@@ -305,19 +321,30 @@ fn most_specific(gw: &Gateway, on_port: &[usize], name: &str) -> Option<usize> {
 
 fn select_listener(gw: &Gateway, request: &Request<'_>, host: &str) -> Result<usize, RefDecision> {
     if let Some(name) = request.get_listener() {
-        return gw.listeners.iter().position(|l| l.name == name).ok_or(RefDecision::Rejected);
+        return gw
+            .listeners
+            .iter()
+            .position(|l| l.name == name)
+            .ok_or(RefDecision::Rejected);
     }
     let port = entry_port(request);
-    let on_port: Vec<usize> = (0..gw.listeners.len()).filter(|&l| gw.listeners[l].port == port).collect();
+    let on_port: Vec<usize> = (0..gw.listeners.len())
+        .filter(|&l| gw.listeners[l].port == port)
+        .collect();
     if on_port.is_empty() {
         return Err(RefDecision::Rejected);
     }
     let by_host = most_specific(gw, &on_port, host);
-    if !on_port.iter().any(|&l| gw.listeners[l].protocol == Protocol::Https) {
+    if !on_port
+        .iter()
+        .any(|&l| gw.listeners[l].protocol == Protocol::Https)
+    {
         return by_host.ok_or(RefDecision::NoListener);
     }
     // HTTPS: the SNI selects the listener; the Host must belong to the same listener.
-    let sni = request.get_sni().map_or_else(|| host.to_owned(), str::to_ascii_lowercase);
+    let sni = request
+        .get_sni()
+        .map_or_else(|| host.to_owned(), str::to_ascii_lowercase);
     let by_sni = most_specific(gw, &on_port, &sni).ok_or(RefDecision::Rejected)?;
     match by_host {
         None => Err(RefDecision::NoListener),
@@ -395,9 +422,15 @@ fn match_holds(m: &Match, request: &Request<'_>) -> bool {
         _ => false,
     };
     path_ok
-        && m.method.as_deref().is_none_or(|method| method == request.method())
-        && m.headers.iter().all(|h| value_holds(&h.value, first_header(request, &h.name)))
-        && m.query.iter().all(|q| value_holds(&q.value, first_query(request, &q.name)))
+        && m.method
+            .as_deref()
+            .is_none_or(|method| method == request.method())
+        && m.headers
+            .iter()
+            .all(|h| value_holds(&h.value, first_header(request, &h.name)))
+        && m.query
+            .iter()
+            .all(|q| value_holds(&q.value, first_query(request, &q.name)))
 }
 
 // --- precedence ------------------------------------------------------------------------------
@@ -421,7 +454,7 @@ fn host_key(h: &HostMatch) -> HostKey {
 struct Key {
     /// 1. Hostname.
     host: HostKey,
-    /// 2. Path kind: Exact 0, RegularExpression 1, PathPrefix 2.
+    /// 2. Path kind: Exact 0, PathPrefix 1, RegularExpression 2.
     path_kind: u8,
     /// 3. Longer regex / prefix first (as written).
     path_len: std::cmp::Reverse<usize>,
@@ -445,8 +478,8 @@ fn key(h: &HostMatch, m: &Match, route: &Route, rule: usize) -> Key {
     use std::cmp::Reverse;
     let (path_kind, path_len) = match &m.path {
         PathMatch::Exact(_) => (0, 0),
-        PathMatch::Regex(re) => (1, re.as_str().chars().count()),
-        PathMatch::Prefix(p) => (2, p.chars().count()),
+        PathMatch::Prefix(p) => (1, p.chars().count()),
+        PathMatch::Regex(re) => (2, re.as_str().chars().count()),
         _ => (3, 0),
     };
     Key {
@@ -472,14 +505,19 @@ fn outcome(action: &gatewright::ir::RuleAction, entropy: u64) -> RefOutcome {
     if let Some(redirect) = &action.filters.redirect {
         return RefOutcome::Redirect(redirect.status);
     }
-    let Some(backend) = weighted_pick(&action.backends, entropy) else { return RefOutcome::ServerError };
+    let Some(backend) = weighted_pick(&action.backends, entropy) else {
+        return RefOutcome::ServerError;
+    };
     match &backend.target {
         BackendTarget::Service { .. } if backend.filters.redirect.is_some() => {
             RefOutcome::Redirect(backend.filters.redirect.as_ref().map_or(302, |r| r.status))
         }
-        BackendTarget::Service { namespace, name, .. } => {
-            RefOutcome::Backend { namespace: namespace.clone(), name: name.clone() }
-        }
+        BackendTarget::Service {
+            namespace, name, ..
+        } => RefOutcome::Backend {
+            namespace: namespace.clone(),
+            name: name.clone(),
+        },
         _ => RefOutcome::ServerError,
     }
 }
@@ -538,31 +576,63 @@ spec: {ports: [{port: 80}]}
 "#;
 
     /// A route `ns/name` with optional timestamp, hostnames and rules `(match yaml, service)`.
-    fn route_yaml(ns: &str, name: &str, created: Option<&str>, hostnames: &[&str], rules: &[(&str, &str)]) -> String {
+    fn route_yaml(
+        ns: &str,
+        name: &str,
+        created: Option<&str>,
+        hostnames: &[&str],
+        rules: &[(&str, &str)],
+    ) -> String {
         let mut s = format!("---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {{name: {name}, namespace: {ns}");
         if let Some(c) = created {
             s.push_str(&format!(", creationTimestamp: \"{c}\""));
         }
         s.push_str("}\nspec:\n  parentRefs: [{name: gw, namespace: infra}]\n");
         if !hostnames.is_empty() {
-            s.push_str(&format!("  hostnames: [{}]\n", hostnames.iter().map(|h| format!("\"{h}\"")).collect::<Vec<_>>().join(", ")));
+            s.push_str(&format!(
+                "  hostnames: [{}]\n",
+                hostnames
+                    .iter()
+                    .map(|h| format!("\"{h}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
         }
         s.push_str("  rules:\n");
         for (m, backend) in rules {
-            s.push_str(&format!("  - matches: [{m}]\n    backendRefs: [{{name: {backend}, port: 80}}]\n"));
+            s.push_str(&format!(
+                "  - matches: [{m}]\n    backendRefs: [{{name: {backend}, port: 80}}]\n"
+            ));
         }
         s
     }
 
     /// Routes with the reference; returns `(route namespace/name, rule, match, backend)`.
-    fn winner(yaml: &str, method: &str, host: &str, path: &str, fallthrough: bool) -> Option<(String, usize, usize, String)> {
-        let router = Router::compile_with(&Resources::from_yaml(yaml).unwrap(), Config::new().host_fallthrough(fallthrough)).unwrap();
+    fn winner(
+        yaml: &str,
+        method: &str,
+        host: &str,
+        path: &str,
+        fallthrough: bool,
+    ) -> Option<(String, usize, usize, String)> {
+        let router = Router::compile_with(
+            &Resources::from_yaml(yaml).unwrap(),
+            Config::new().host_fallthrough(fallthrough),
+        )
+        .unwrap();
         let ir = router.ir();
         match route(ir, &Request::new(method, host, path), 0, fallthrough) {
             RefDecision::Matched(m) => {
                 let r = &ir.routes[m.route];
-                let RefOutcome::Backend { name, .. } = m.outcome else { panic!("not forwarded: {m:?}") };
-                Some((format!("{}/{}", r.namespace, r.name), m.rule, m.matched, name))
+                let RefOutcome::Backend { name, .. } = m.outcome else {
+                    panic!("not forwarded: {m:?}")
+                };
+                Some((
+                    format!("{}/{}", r.namespace, r.name),
+                    m.rule,
+                    m.matched,
+                    name,
+                ))
             }
             RefDecision::NoMatch { .. } => None,
             other => panic!("unexpected {other:?}"),
@@ -590,13 +660,34 @@ spec: {ports: [{port: 80}]}
 
     #[test]
     fn prefix_is_element_wise() {
-        let yaml = format!("{HEAD}{}", route_yaml("app", "r", None, &[], &[("{path: {type: PathPrefix, value: /foo}}", "s1")]));
+        let yaml = format!(
+            "{HEAD}{}",
+            route_yaml(
+                "app",
+                "r",
+                None,
+                &[],
+                &[("{path: {type: PathPrefix, value: /foo}}", "s1")]
+            )
+        );
         assert!(winner(&yaml, "GET", "h", "/foobar", true).is_none());
         assert!(winner(&yaml, "GET", "h", "/foo", true).is_some());
         assert!(winner(&yaml, "GET", "h", "/foo/", true).is_some());
         assert!(winner(&yaml, "GET", "h", "/foo/bar", true).is_some());
-        let yaml = format!("{HEAD}{}", route_yaml("app", "r", None, &[], &[("{path: {type: PathPrefix, value: /foo/}}", "s1")]));
-        assert!(winner(&yaml, "GET", "h", "/foo", true).is_some(), "trailing slash of the prefix is ignored");
+        let yaml = format!(
+            "{HEAD}{}",
+            route_yaml(
+                "app",
+                "r",
+                None,
+                &[],
+                &[("{path: {type: PathPrefix, value: /foo/}}", "s1")]
+            )
+        );
+        assert!(
+            winner(&yaml, "GET", "h", "/foo", true).is_some(),
+            "trailing slash of the prefix is ignored"
+        );
         assert!(winner(&yaml, "GET", "h", "/foobar", true).is_none());
         assert!(prefix_path_matches("/", "/anything"));
         assert!(!exact_path_matches("/abc", "/abc/"));
@@ -612,16 +703,27 @@ spec: {ports: [{port: 80}]}
             route_yaml("app", "z-old", Some("2024-01-01T00:00:00Z"), &[], &m2),
             route_yaml("app", "0-none", None, &[], &m),
         );
-        assert_eq!(winner(&yaml, "GET", "h", "/x", true).unwrap().0, "app/z-old");
+        assert_eq!(
+            winner(&yaml, "GET", "h", "/x", true).unwrap().0,
+            "app/z-old"
+        );
     }
 
     #[test]
     fn name_order_breaks_the_last_tie() {
         let m = [("{path: {type: PathPrefix, value: /}}", "s1")];
         // "app-x/r" < "app/r" because '-' (0x2d) sorts before '/' (0x2f).
-        let yaml = format!("{HEAD}{}{}", route_yaml("app", "r", None, &[], &m), route_yaml("app-x", "r", None, &[], &m));
+        let yaml = format!(
+            "{HEAD}{}{}",
+            route_yaml("app", "r", None, &[], &m),
+            route_yaml("app-x", "r", None, &[], &m)
+        );
         assert_eq!(winner(&yaml, "GET", "h", "/x", true).unwrap().0, "app-x/r");
-        let yaml = format!("{HEAD}{}{}", route_yaml("app", "b", None, &[], &m), route_yaml("app", "a", None, &[], &m));
+        let yaml = format!(
+            "{HEAD}{}{}",
+            route_yaml("app", "b", None, &[], &m),
+            route_yaml("app", "a", None, &[], &m)
+        );
         assert_eq!(winner(&yaml, "GET", "h", "/x", true).unwrap().0, "app/a");
     }
 
@@ -631,11 +733,23 @@ spec: {ports: [{port: 80}]}
         let short = [("{path: {type: PathPrefix, value: /}}", "s2")];
         let yaml = format!(
             "{HEAD}{}{}",
-            route_yaml("app", "wild", Some("2020-01-01T00:00:00Z"), &["*.example.com"], &long),
+            route_yaml(
+                "app",
+                "wild",
+                Some("2020-01-01T00:00:00Z"),
+                &["*.example.com"],
+                &long
+            ),
             route_yaml("app", "exact", None, &["a.example.com"], &short),
         );
-        assert_eq!(winner(&yaml, "GET", "a.example.com", "/x", true).unwrap().0, "app/exact");
-        assert_eq!(winner(&yaml, "GET", "b.example.com", "/x", true).unwrap().0, "app/wild");
+        assert_eq!(
+            winner(&yaml, "GET", "a.example.com", "/x", true).unwrap().0,
+            "app/exact"
+        );
+        assert_eq!(
+            winner(&yaml, "GET", "b.example.com", "/x", true).unwrap().0,
+            "app/wild"
+        );
     }
 
     #[test]
@@ -647,8 +761,18 @@ spec: {ports: [{port: 80}]}
             route_yaml("app", "exact", None, &["a.example.com"], &exact),
             route_yaml("app", "any", None, &[], &any),
         );
-        assert_eq!(winner(&yaml, "GET", "a.example.com", "/other", true).unwrap().0, "app/any");
-        assert_eq!(winner(&yaml, "GET", "a.example.com", "/only", true).unwrap().0, "app/exact");
+        assert_eq!(
+            winner(&yaml, "GET", "a.example.com", "/other", true)
+                .unwrap()
+                .0,
+            "app/any"
+        );
+        assert_eq!(
+            winner(&yaml, "GET", "a.example.com", "/only", true)
+                .unwrap()
+                .0,
+            "app/exact"
+        );
         // Without fall-through the most specific hostname owns the request: 404.
         assert!(winner(&yaml, "GET", "a.example.com", "/other", false).is_none());
     }
@@ -659,8 +783,16 @@ spec: {ports: [{port: 80}]}
             "{HEAD}---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {{name: r, namespace: app}}\nspec:\n  parentRefs: [{{name: gw, namespace: infra}}]\n  rules:\n  - backendRefs: [{{name: s1, port: 80, weight: 1}}, {{name: gone, port: 80, weight: 0}}, {{name: s2, port: 80, weight: 3}}]\n"
         );
         let router = Router::compile(&Resources::from_yaml(&yaml).unwrap()).unwrap();
-        let pick = |entropy: u64| match route(router.ir(), &Request::new("GET", "h", "/"), entropy, true) {
-            RefDecision::Matched(RefMatch { outcome: RefOutcome::Backend { name, .. }, .. }) => name,
+        let pick = |entropy: u64| match route(
+            router.ir(),
+            &Request::new("GET", "h", "/"),
+            entropy,
+            true,
+        ) {
+            RefDecision::Matched(RefMatch {
+                outcome: RefOutcome::Backend { name, .. },
+                ..
+            }) => name,
             other => panic!("{other:?}"),
         };
         assert_eq!(pick(0), "s1");
@@ -685,10 +817,13 @@ spec:
 "#;
         let router = Router::compile(&Resources::from_yaml(yaml).unwrap()).unwrap();
         let ir = router.ir();
-        let listener_of = |authority: &str| match route(ir, &Request::new("GET", authority, "/"), 0, true) {
-            RefDecision::NoMatch { listener, .. } => ir.gateways[0].listeners[listener].name.clone(),
-            other => format!("{other:?}"),
-        };
+        let listener_of =
+            |authority: &str| match route(ir, &Request::new("GET", authority, "/"), 0, true) {
+                RefDecision::NoMatch { listener, .. } => {
+                    ir.gateways[0].listeners[listener].name.clone()
+                }
+                other => format!("{other:?}"),
+            };
         assert_eq!(listener_of("x.a.example.com"), "wild2");
         assert_eq!(listener_of("a.example.com"), "wild");
         assert_eq!(listener_of("example.com"), "any");

@@ -165,6 +165,15 @@ impl Lowerer<'_, '_> {
                                 format!("path {value:?} must start with '/'"),
                             ));
                         }
+                        // HTTPPathMatch CEL: "must not contain '//' when type one of ['Exact',
+                        // 'PathPrefix']". Also keeps PathPrefix ranking by characters as written
+                        // consistent with the prefix index (`/a//` would tie `/a/b`).
+                        if value.contains("//") {
+                            return Err((
+                                format!("{at}.path.value"),
+                                format!("path {value:?} must not contain '//'"),
+                            ));
+                        }
                         if kind == "Exact" {
                             PathMatch::Exact(value)
                         } else {

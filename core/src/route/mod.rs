@@ -313,7 +313,7 @@ impl Router {
     }
 
     /// The best candidate: virtual hosts from the most specific, and within one,
-    /// exact paths, then regexes, then prefixes from the longest, each list
+    /// exact paths, then prefixes from the longest, then regexes, each list
     /// already in precedence order (see `precedence.rs`).
     fn lookup<'r>(
         &'r self,
@@ -342,21 +342,16 @@ impl Router {
         {
             return Some(*c);
         }
-        for (literal, c) in &vhost.regexes {
-            if path.starts_with(&**literal) && c.get(&self.ir).path.matches(path) && passes(&c) {
-                return Some(*c);
-            }
-        }
         for prefix in prefix_keys(path) {
-            if let Some(c) = vhost
-                .prefixes
-                .get(prefix)
-                .and_then(|list| list.iter().find(passes))
-            {
+            if let Some(c) = vhost.prefixes.get(prefix).and_then(|list| list.iter().find(passes)) {
                 return Some(*c);
             }
         }
-        None
+        vhost
+            .regexes
+            .iter()
+            .find(|(literal, c)| path.starts_with(&**literal) && c.get(&self.ir).path.matches(path) && passes(&c))
+            .map(|(_, c)| *c)
     }
 
     fn not_found(&self, entry: &Entry<'_>) -> Decision {
