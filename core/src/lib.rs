@@ -76,5 +76,7 @@ pub use route::{
     RedirectTo, Request, Respond, RetryPolicy, Router, Upstream,
 };
 
-#[cfg(test)]
-mod tests;
+/// The README's examples, run as doctests.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

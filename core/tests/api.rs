@@ -252,3 +252,32 @@ fn router_is_send_sync_and_unwind_safe() {
     check::<Resources>();
     check::<gatewright::Decision>();
 }
+
+#[test]
+fn backend_with_an_unusable_app_protocol_is_unresolved() {
+    let svc = "apiVersion: v1\nkind: Service\nmetadata: {name: db, namespace: app}\nspec: {ports: [{port: 5432, appProtocol: postgresql}]}\n";
+    let r = router(&format!(
+        "{svc}---\n{}",
+        route(
+            "db",
+            "",
+            "  rules:\n  - backendRefs: [{name: db, port: 5432}]"
+        )
+    ));
+    assert_eq!(r.route(&Request::new("GET", "h", "/")).status(), Some(500));
+    let Some(ObjectStatus::Route(status)) = r.status().get("HTTPRoute", Some("app"), "db") else {
+        panic!()
+    };
+    assert!(status.parents[0]
+        .conditions
+        .iter()
+        .any(|c| c.kind == "ResolvedRefs" && c.reason == "UnsupportedProtocol"));
+}
+
+#[test]
+fn duplicate_keys_are_an_error_not_a_silent_merge() {
+    let two_docs_without_separator = "apiVersion: v1\nkind: Service\nmetadata: {name: a}\napiVersion: v1\nkind: Service\nmetadata: {name: b}\n";
+    let err = Resources::from_yaml(two_docs_without_separator).unwrap_err();
+    assert!(err.message().contains("duplicate mapping key"), "{err}");
+    assert_eq!(err.document(), 0, "{err}");
+}

@@ -15,8 +15,8 @@ pub mod runner;
 
 /// The engine adapter for the `gatewright` core, used by the `gatewright-spec` binary.
 pub mod adapter;
-pub mod reference;
 pub mod gen;
+pub mod reference;
 
 /// Replay of the shared workload generator's trace (first measurement).
 pub mod workload;

@@ -76,7 +76,10 @@ fn workload(mut args: impl Iterator<Item = String>) -> ExitCode {
         return ExitCode::from(2);
     };
     let read = |p: &str| std::fs::read_to_string(p).map_err(|e| format!("{p}: {e}"));
-    match read(&routes).and_then(|r| Ok((r, read(&requests)?))).and_then(|(r, q)| gatewright_spec::workload::run(&r, &q)) {
+    match read(&routes)
+        .and_then(|r| Ok((r, read(&requests)?)))
+        .and_then(|(r, q)| gatewright_spec::workload::run(&r, &q))
+    {
         Ok(report) => {
             print!("{report}");
             ExitCode::SUCCESS

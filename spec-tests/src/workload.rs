@@ -72,15 +72,28 @@ pub fn run(routes_yaml: &str, requests_jsonl: &str) -> Result<String, String> {
         if line.trim().is_empty() {
             continue;
         }
-        let r: TraceRequest = serde_json::from_str(line).map_err(|e| format!("requests line {}: {e}", i + 1))?;
+        let r: TraceRequest =
+            serde_json::from_str(line).map_err(|e| format!("requests line {}: {e}", i + 1))?;
         let text = |v: &serde_json::Value| v.as_str().map_or_else(|| v.to_string(), str::to_owned);
-        let query: Vec<String> = r.query.iter().map(|(k, v)| format!("{k}={}", text(v))).collect();
-        let path_and_query = if query.is_empty() { r.path.clone() } else { format!("{}?{}", r.path, query.join("&")) };
+        let query: Vec<String> = r
+            .query
+            .iter()
+            .map(|(k, v)| format!("{k}={}", text(v)))
+            .collect();
+        let path_and_query = if query.is_empty() {
+            r.path.clone()
+        } else {
+            format!("{}?{}", r.path, query.join("&"))
+        };
         prepared.push(Prepared {
             host: r.host,
             path_and_query,
             method: r.method,
-            headers: r.headers.iter().map(|(k, v)| (k.clone(), text(v))).collect(),
+            headers: r
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), text(v)))
+                .collect(),
             expect: r.expect,
             kind: r.kind,
             fallthrough: r.fallthrough,
@@ -89,20 +102,36 @@ pub fn run(routes_yaml: &str, requests_jsonl: &str) -> Result<String, String> {
     }
 
     let mut nanos = Vec::with_capacity(prepared.len());
-    let (mut all, mut fallthrough, mut regex) = (Tally::default(), Tally::default(), Tally::default());
+    let (mut all, mut fallthrough, mut regex) =
+        (Tally::default(), Tally::default(), Tally::default());
     let mut by_kind: std::collections::BTreeMap<String, Tally> = std::collections::BTreeMap::new();
     let mut first_disagreements = Vec::new();
     for p in &prepared {
-        let headers: Vec<(&str, &str)> = p.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let headers: Vec<(&str, &str)> = p
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
         let request = Request::new(&p.method, &p.host, &p.path_and_query).headers(&headers);
         let start = Instant::now();
         let decision = router.route(&request);
         nanos.push(u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX));
         let got = decision.matched.as_ref().and_then(|m| {
-            Some(Expected { route: format!("{}/{}", m.namespace.as_ref()?, m.name.as_ref()?), rule: m.rule?, matched: m.matched? })
+            Some(Expected {
+                route: format!("{}/{}", m.namespace.as_ref()?, m.name.as_ref()?),
+                rule: m.rule?,
+                matched: m.matched?,
+            })
         });
         let ok = got == p.expect;
-        for tally in [Some(&mut all), p.fallthrough.then_some(&mut fallthrough), p.regex_order_sensitive.then_some(&mut regex)].into_iter().flatten() {
+        for tally in [
+            Some(&mut all),
+            p.fallthrough.then_some(&mut fallthrough),
+            p.regex_order_sensitive.then_some(&mut regex),
+        ]
+        .into_iter()
+        .flatten()
+        {
             tally.total += 1;
             tally.agree += usize::from(ok);
         }
@@ -110,18 +139,49 @@ pub fn run(routes_yaml: &str, requests_jsonl: &str) -> Result<String, String> {
         k.total += 1;
         k.agree += usize::from(ok);
         if !ok && !p.regex_order_sensitive && first_disagreements.len() < 8 {
-            first_disagreements.push(format!("{} {}{}: expected {:?}, got {:?}", p.method, p.host, p.path_and_query, p.expect, got));
+            first_disagreements.push(format!(
+                "{} {}{}: expected {:?}, got {:?}",
+                p.method, p.host, p.path_and_query, p.expect, got
+            ));
         }
     }
     nanos.sort_unstable();
-    let pct = |q: f64| nanos.get(((nanos.len() as f64 - 1.0) * q) as usize).copied().unwrap_or(0);
+    let pct = |q: f64| {
+        nanos
+            .get(((nanos.len() as f64 - 1.0) * q) as usize)
+            .copied()
+            .unwrap_or(0)
+    };
 
     let mut out = String::new();
-    let _ = writeln!(out, "routes: {} objects, {} diagnostics", resources.len(), router.diagnostics().len());
-    let _ = writeln!(out, "parse:   {:.1} ms (YAML → objects)", parse.as_secs_f64() * 1e3);
-    let _ = writeln!(out, "compile: {:.1} ms (attach + index)", compile.as_secs_f64() * 1e3);
-    let _ = writeln!(out, "lookup (cold trace, {} requests): p50 {} ns, p99 {} ns", nanos.len(), pct(0.5), pct(0.99));
-    let _ = writeln!(out, "agreement: {}/{} overall, {}/{} fallthrough, {}/{} regex_order_sensitive", all.agree, all.total, fallthrough.agree, fallthrough.total, regex.agree, regex.total);
+    let _ = writeln!(
+        out,
+        "routes: {} objects, {} diagnostics",
+        resources.len(),
+        router.diagnostics().len()
+    );
+    let _ = writeln!(
+        out,
+        "parse:   {:.1} ms (YAML → objects)",
+        parse.as_secs_f64() * 1e3
+    );
+    let _ = writeln!(
+        out,
+        "compile: {:.1} ms (attach + index)",
+        compile.as_secs_f64() * 1e3
+    );
+    let _ = writeln!(
+        out,
+        "lookup (cold trace, {} requests): p50 {} ns, p99 {} ns",
+        nanos.len(),
+        pct(0.5),
+        pct(0.99)
+    );
+    let _ = writeln!(
+        out,
+        "agreement: {}/{} overall, {}/{} fallthrough, {}/{} regex_order_sensitive",
+        all.agree, all.total, fallthrough.agree, fallthrough.total, regex.agree, regex.total
+    );
     for (kind, t) in &by_kind {
         let _ = writeln!(out, "  {kind}: {}/{}", t.agree, t.total);
     }

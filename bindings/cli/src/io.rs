@@ -12,7 +12,10 @@ pub(crate) struct Input {
 }
 
 /// Reads every `-f` argument; `-` is stdin (at most once).
-#[allow(clippy::disallowed_methods, reason = "the CLI reads the manifests it is given")]
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the CLI reads the manifests it is given"
+)]
 pub(crate) fn read_inputs(paths: &[String]) -> Result<Vec<Input>, String> {
     if paths.iter().filter(|p| *p == "-").count() > 1 {
         return Err("`-f -` (stdin) may be given only once".into());
@@ -26,9 +29,16 @@ pub(crate) fn read_inputs(paths: &[String]) -> Result<Vec<Input>, String> {
             } else {
                 std::fs::read_to_string(path)
             };
-            let name = if path == "-" { "<stdin>".to_owned() } else { path.clone() };
-            read.map(|text| Input { name: name.clone(), text })
-                .map_err(|e| format!("cannot read {name}: {e}"))
+            let name = if path == "-" {
+                "<stdin>".to_owned()
+            } else {
+                path.clone()
+            };
+            read.map(|text| Input {
+                name: name.clone(),
+                text,
+            })
+            .map_err(|e| format!("cannot read {name}: {e}"))
         })
         .collect()
 }
@@ -37,12 +47,16 @@ pub(crate) fn read_inputs(paths: &[String]) -> Result<Vec<Input>, String> {
 #[allow(clippy::disallowed_methods, reason = "the CLI prints its answer")]
 pub(crate) fn out(text: &str) {
     let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
+    let _ = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
 }
 
 /// Writes to stderr.
 #[allow(clippy::disallowed_methods, reason = "the CLI reports errors")]
 pub(crate) fn err(text: &str) {
     let mut stderr = std::io::stderr().lock();
-    let _ = stderr.write_all(text.as_bytes()).and_then(|()| stderr.flush());
+    let _ = stderr
+        .write_all(text.as_bytes())
+        .and_then(|()| stderr.flush());
 }

@@ -23,8 +23,15 @@ use crate::request_line::{parse_entropy, parse_gateway, parse_header, parse_requ
 /// questions a controller and proxy would: which listener, route, rule and
 /// backend a request gets, and which objects would be accepted.
 #[derive(Debug, Parser)]
-#[command(name = "gatewright", version, propagate_version = true, max_term_width = 100)]
-#[command(after_help = "Exit codes: 0 answered / check passed, 1 unreadable manifests or check failed, 2 usage error.")]
+#[command(
+    name = "gatewright",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+#[command(
+    after_help = "Exit codes: 0 answered / check passed, 1 unreadable manifests or check failed, 2 usage error."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -132,7 +139,9 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(Failure::Usage(message)) => {
-            io::err(&format!("error: {message}\n\nFor more information, try '--help'.\n"));
+            io::err(&format!(
+                "error: {message}\n\nFor more information, try '--help'.\n"
+            ));
             ExitCode::from(2)
         }
         Err(Failure::Input(message)) => {
@@ -147,7 +156,9 @@ fn compile(manifests: &Manifests, host_fallthrough: bool) -> Result<Router, Fail
     let inputs = io::read_inputs(&manifests.files).map_err(Failure::Usage)?;
     let mut resources = Resources::new();
     for input in &inputs {
-        resources.add_text(&input.text).map_err(|e| Failure::Input(format!("{}: {e}", input.name)))?;
+        resources
+            .add_text(&input.text)
+            .map_err(|e| Failure::Input(format!("{}: {e}", input.name)))?;
     }
     let mut config = Config::new();
     if !host_fallthrough {
@@ -156,18 +167,29 @@ fn compile(manifests: &Manifests, host_fallthrough: bool) -> Result<Router, Fail
     if let Some(name) = &manifests.controller {
         config = config.controller_name(name);
     }
-    Router::compile_with(&resources, config).map_err(|e| Failure::Input(format!("cannot compile: {e}")))
+    Router::compile_with(&resources, config)
+        .map_err(|e| Failure::Input(format!("cannot compile: {e}")))
 }
 
 fn route(args: &RouteArgs) -> Result<ExitCode, Failure> {
     let line = parse_request_line(&args.request.join(" ")).map_err(Failure::Usage)?;
     let router = compile(&args.manifests, !args.no_host_fallthrough)?;
 
-    let host_header = args.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("host")).map(|(_, v)| v.as_str());
-    let headers: Vec<(&str, &str)> =
-        args.headers.iter().filter(|(n, _)| !n.eq_ignore_ascii_case("host")).map(|(n, v)| (n.as_str(), v.as_str())).collect();
+    let host_header = args
+        .headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("host"))
+        .map(|(_, v)| v.as_str());
+    let headers: Vec<(&str, &str)> = args
+        .headers
+        .iter()
+        .filter(|(n, _)| !n.eq_ignore_ascii_case("host"))
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
     let authority = host_header.unwrap_or(&line.authority);
-    let mut request = Request::new(&line.method, authority, &line.path_and_query).scheme(&line.scheme).headers(&headers);
+    let mut request = Request::new(&line.method, authority, &line.path_and_query)
+        .scheme(&line.scheme)
+        .headers(&headers);
     if let Some((ns, name)) = &args.gateway {
         request = request.gateway(ns, name);
     }
@@ -184,22 +206,37 @@ fn route(args: &RouteArgs) -> Result<ExitCode, Failure> {
         (None, None) => {}
     }
 
-    let text = if args.explain {
-        let explanation = router.explain(&request, args.entropy);
-        match args.manifests.output {
-            Format::Json => to_json(&explanation)?,
-            Format::Text => output::route_text(&router, &request, &explanation.decision, Some(&explanation)),
-        }
-    } else {
-        let decision = router.route_with(&request, args.entropy);
-        match args.manifests.output {
-            Format::Json => to_json(&decision)?,
-            Format::Text => output::route_text(&router, &request, &decision, None),
-        }
+    let explanation = args.explain.then(|| router.explain(&request, args.entropy));
+    let decision = match &explanation {
+        Some(e) => e.decision.clone(),
+        None => router.route_with(&request, args.entropy),
+    };
+    let text = match (args.manifests.output, &explanation) {
+        (Format::Json, Some(e)) => to_json(e)?,
+        (Format::Json, None) => to_json(&decision)?,
+        (Format::Text, e) => output::route_text(&router, &request, &decision, e.as_ref()),
     };
     io::out(&text);
-    let errors = router.diagnostics().iter().filter(|d| d.severity == gatewright::Severity::Error).count();
-    if errors > 0 && args.manifests.output == Format::Text {
+    let gateways = &router.ir().gateways;
+    if matches!(decision.action, gatewright::Action::Reject { .. })
+        && args.gateway.is_none()
+        && gateways.len() > 1
+    {
+        let names: Vec<String> = gateways
+            .iter()
+            .map(|g| format!("{}/{}", g.namespace, g.name))
+            .collect();
+        io::err(&format!(
+            "hint: pass --gateway NS/NAME, one of: {}\n",
+            names.join(", ")
+        ));
+    }
+    let errors = router
+        .diagnostics()
+        .iter()
+        .filter(|d| d.severity == gatewright::Severity::Error)
+        .count();
+    if errors > 0 {
         let s = if errors == 1 { "" } else { "s" };
         io::err(&format!("note: the manifests have {errors} error diagnostic{s}; run `gatewright check` for details\n"));
     }
@@ -218,7 +255,11 @@ fn check(args: &CheckArgs) -> Result<ExitCode, Failure> {
         Format::Text => report.text(),
     };
     io::out(&text);
-    Ok(if report.ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if report.ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> Result<String, Failure> {

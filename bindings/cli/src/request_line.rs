@@ -22,14 +22,25 @@ pub(crate) fn parse_request_line(line: &str) -> Result<RequestLine, String> {
     let (method, url) = match (words.next(), words.next(), words.next()) {
         (Some(url), None, _) if url.contains("://") => ("GET", url),
         (Some(method), Some(url), None) => (method, url),
-        (None, ..) => return Err("the request is empty; expected e.g. 'GET http://example.com/'".into()),
-        _ => return Err(format!("expected 'METHOD URL', e.g. 'GET http://example.com/', got {line:?}")),
+        (None, ..) => {
+            return Err("the request is empty; expected e.g. 'GET http://example.com/'".into())
+        }
+        _ => {
+            return Err(format!(
+                "expected 'METHOD URL', e.g. 'GET http://example.com/', got {line:?}"
+            ))
+        }
     };
-    if !method.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)) {
+    if !method
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    {
         return Err(format!("{method:?} is not an HTTP method"));
     }
     let Some((scheme, rest)) = url.split_once("://") else {
-        return Err(format!("{url:?} is not an absolute URL; expected http://HOST/PATH or https://HOST/PATH"));
+        return Err(format!(
+            "{url:?} is not an absolute URL; expected http://HOST/PATH or https://HOST/PATH"
+        ));
     };
     let scheme = scheme.to_ascii_lowercase();
     if scheme != "http" && scheme != "https" {
@@ -39,7 +50,9 @@ pub(crate) fn parse_request_line(line: &str) -> Result<RequestLine, String> {
     let split = rest.find(['/', '?']).unwrap_or(rest.len());
     let (authority, path_and_query) = rest.split_at(split);
     // `user:pass@host`: userinfo is not part of the Host header.
-    let authority = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    let authority = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
     let (host, port) = split_host_port(authority)?;
     if host.is_empty() {
         return Err(format!("{url:?} has no host"));
@@ -89,10 +102,16 @@ fn split_host_port(authority: &str) -> Result<(&str, Option<u16>), String> {
 /// Parses `-H 'name: value'`.
 pub(crate) fn parse_header(header: &str) -> Result<(String, String), String> {
     let Some((name, value)) = header.split_once(':') else {
-        return Err(format!("header {header:?} has no ':'; expected 'name: value'"));
+        return Err(format!(
+            "header {header:?} has no ':'; expected 'name: value'"
+        ));
     };
     let name = name.trim();
-    if name.is_empty() || name.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control()) {
+    if name.is_empty()
+        || name
+            .bytes()
+            .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+    {
         return Err(format!("invalid header name {name:?} in {header:?}"));
     }
     Ok((name.to_owned(), value.trim().to_owned()))
@@ -102,7 +121,9 @@ pub(crate) fn parse_header(header: &str) -> Result<(String, String), String> {
 pub(crate) fn parse_gateway(value: &str) -> Result<(String, String), String> {
     let (ns, name) = value.split_once('/').unwrap_or(("default", value));
     if ns.is_empty() || name.is_empty() || name.contains('/') {
-        return Err(format!("invalid gateway {value:?}; expected NAMESPACE/NAME"));
+        return Err(format!(
+            "invalid gateway {value:?}; expected NAMESPACE/NAME"
+        ));
     }
     Ok((ns.to_owned(), name.to_owned()))
 }
@@ -138,21 +159,51 @@ mod tests {
             }
         );
         let r = parse_request_line("http://example.com").unwrap();
-        assert_eq!((r.method.as_str(), r.path_and_query.as_str(), r.port), ("GET", "/", None));
+        assert_eq!(
+            (r.method.as_str(), r.path_and_query.as_str(), r.port),
+            ("GET", "/", None)
+        );
         let r = parse_request_line("POST http://u:p@[::1]:81?q").unwrap();
-        assert_eq!((r.authority.as_str(), r.host.as_str(), r.port, r.path_and_query.as_str()), ("[::1]:81", "[::1]", Some(81), "/?q"));
-        for bad in ["", "GET", "GET /path", "GET ftp://x/", "GET http:///", "GET http://x:99999/", "G(T http://x/", "GET http://x/ extra", "GET http://[::1/"] {
+        assert_eq!(
+            (
+                r.authority.as_str(),
+                r.host.as_str(),
+                r.port,
+                r.path_and_query.as_str()
+            ),
+            ("[::1]:81", "[::1]", Some(81), "/?q")
+        );
+        for bad in [
+            "",
+            "GET",
+            "GET /path",
+            "GET ftp://x/",
+            "GET http:///",
+            "GET http://x:99999/",
+            "G(T http://x/",
+            "GET http://x/ extra",
+            "GET http://[::1/",
+        ] {
             assert!(parse_request_line(bad).is_err(), "{bad:?}");
         }
     }
 
     #[test]
     fn headers_gateways_entropy() {
-        assert_eq!(parse_header("X-A:  b: c ").unwrap(), ("X-A".into(), "b: c".into()));
+        assert_eq!(
+            parse_header("X-A:  b: c ").unwrap(),
+            ("X-A".into(), "b: c".into())
+        );
         assert!(parse_header("novalue").is_err());
         assert!(parse_header(": v").is_err());
-        assert_eq!(parse_gateway("infra/public").unwrap(), ("infra".into(), "public".into()));
-        assert_eq!(parse_gateway("public").unwrap(), ("default".into(), "public".into()));
+        assert_eq!(
+            parse_gateway("infra/public").unwrap(),
+            ("infra".into(), "public".into())
+        );
+        assert_eq!(
+            parse_gateway("public").unwrap(),
+            ("default".into(), "public".into())
+        );
         assert!(parse_gateway("a/b/c").is_err());
         assert!(parse_gateway("/b").is_err());
         assert_eq!(parse_entropy("42").unwrap(), 42);

@@ -424,13 +424,31 @@ impl Lowerer<'_, '_> {
                 format!("backendRef to Service {name} has no port"),
             );
         };
-        if !service.spec.ports.iter().any(|p| p.port == port) {
+        let Some(service_port) = service.spec.ports.iter().find(|p| p.port == port) else {
             return invalid(
                 self,
                 "BackendNotFound",
                 Code::BackendNotFound,
                 format!("Service {name} has no port {port}"),
             );
+        };
+        // A backend whose `appProtocol` the route cannot speak is unresolved with
+        // reason `UnsupportedProtocol` (shared_types.go, RouteReasonUnsupportedProtocol;
+        // GEP-1911 backend protocol selection). HTTP routes can reach HTTP/1, h2c,
+        // WebSocket, TLS-originated HTTP and gRPC backends.
+        if let Some(app) = &service_port.app_protocol {
+            let known = [
+                "http",
+                "https",
+                "h2c",
+                "kubernetes.io/h2c",
+                "kubernetes.io/ws",
+                "kubernetes.io/wss",
+                "grpc",
+            ];
+            if !known.iter().any(|k| k.eq_ignore_ascii_case(app)) {
+                return invalid(self, "UnsupportedProtocol", Code::UnsupportedBackendProtocol, format!("Service {name} port {port} has appProtocol {app:?}, which HTTPRoute cannot use"));
+            }
         }
         BackendTarget::Service {
             namespace: namespace.to_owned(),

@@ -68,6 +68,18 @@ pub(crate) fn attach(resources: &Resources, config: &Config) -> Attached {
     let mut our_classes: HashMap<&str, bool> = HashMap::new();
     for object in objects {
         if let Object::GatewayClass(gc) = object {
+            if our_classes.contains_key(gc.metadata.name.as_str()) {
+                let object_ref =
+                    ObjectRef::new(GATEWAY_GROUP, "GatewayClass", None, &gc.metadata.name);
+                diagnostics.push(Diagnostic::new(
+                    Code::DuplicateObject,
+                    Severity::Warning,
+                    &object_ref,
+                    "",
+                    "duplicate GatewayClass; the first one is used",
+                ));
+                continue;
+            }
             let ours = config
                 .get_controller_name()
                 .is_none_or(|c| c == gc.spec.controller_name);

@@ -6,6 +6,7 @@ use crate::ir::{HeaderOps, Retry};
 
 /// The outcome of [`Router::route`](crate::Router::route): what to do, and which rule decided it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Decision {
     /// What the proxy must do.
@@ -47,7 +48,7 @@ impl Decision {
 
 /// What the proxy must do with the request.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "camelCase")]
 #[non_exhaustive]
 pub enum Action {
     /// Send the (modified) request to a backend.
@@ -65,6 +66,7 @@ pub enum Action {
 
 /// A Service port.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BackendName {
     /// Namespace.
@@ -77,6 +79,7 @@ pub struct BackendName {
 
 /// Forward to a backend.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Forward {
     /// The chosen backend.
@@ -100,6 +103,7 @@ pub struct Forward {
 
 /// `HTTPRouteRetry` as data.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RetryPolicy {
     /// Retried status codes.
@@ -123,6 +127,7 @@ impl From<&Retry> for RetryPolicy {
 
 /// The request as forwarded.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Upstream {
     /// Method.
@@ -140,6 +145,7 @@ pub struct Upstream {
 
 /// A mirror target.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MirrorTo {
     /// Where the copy goes.
@@ -152,6 +158,7 @@ pub struct MirrorTo {
 
 /// A redirect answer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RedirectTo {
     /// 301, 302, 303, 307 or 308.
@@ -162,6 +169,7 @@ pub struct RedirectTo {
 
 /// A direct answer from the gateway.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Respond {
     /// Status code.
@@ -174,6 +182,7 @@ pub struct Respond {
 
 /// Which configuration decided.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Provenance {
     /// Gateway `namespace/name`.
@@ -205,6 +214,7 @@ pub struct Provenance {
 
 /// One candidate considered by [`Router::explain`](crate::Router::explain).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Considered {
     /// Route `namespace/name`.
@@ -224,6 +234,7 @@ pub struct Considered {
 
 /// A decision with the candidates considered.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Explanation {
     /// The decision (the same as [`Router::route_with`](crate::Router::route_with) returns).

@@ -343,14 +343,20 @@ impl Router {
             return Some(*c);
         }
         for prefix in prefix_keys(path) {
-            if let Some(c) = vhost.prefixes.get(prefix).and_then(|list| list.iter().find(passes)) {
+            if let Some(c) = vhost
+                .prefixes
+                .get(prefix)
+                .and_then(|list| list.iter().find(passes))
+            {
                 return Some(*c);
             }
         }
         vhost
             .regexes
             .iter()
-            .find(|(literal, c)| path.starts_with(&**literal) && c.get(&self.ir).path.matches(path) && passes(&c))
+            .find(|(literal, c)| {
+                path.starts_with(&**literal) && c.get(&self.ir).path.matches(path) && passes(&c)
+            })
             .map(|(_, c)| *c)
     }
 

@@ -1,0 +1,510 @@
+//! Text rendering of decisions, explanations and check reports.
+
+use std::fmt::Write as _;
+
+use gatewright::ir::{BackendTarget, HeaderOps};
+use gatewright::{
+    Action, BackendName, Condition, Decision, Explanation, Forward, ObjectStatus, Request, Router,
+    Severity,
+};
+
+/// Rows of `key  value`, keys aligned; an empty key continues the previous row.
+#[derive(Default)]
+struct Table {
+    rows: Vec<(String, String)>,
+}
+
+impl Table {
+    fn row(&mut self, key: &str, value: impl Into<String>) {
+        self.rows.push((key.to_owned(), value.into()));
+    }
+
+    fn more(&mut self, value: impl Into<String>) {
+        self.rows.push((String::new(), value.into()));
+    }
+
+    fn render(&self, out: &mut String) {
+        let width = self.rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+        for (key, value) in &self.rows {
+            let _ = writeln!(out, "{key:<width$}  {value}");
+        }
+    }
+}
+
+/// Columns aligned on the widest cell; the last column is not padded.
+fn columns(out: &mut String, indent: &str, rows: &[Vec<String>]) {
+    let n = rows.iter().map(Vec::len).max().unwrap_or(0);
+    // The last cell of a row does not count: it is never padded.
+    let widths: Vec<usize> = (0..n)
+        .map(|i| {
+            rows.iter()
+                .filter(|r| i + 1 < r.len())
+                .map(|r| r[i].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for row in rows {
+        let mut line = indent.to_owned();
+        for (i, cell) in row.iter().enumerate() {
+            if i + 1 == row.len() {
+                line.push_str(cell);
+            } else {
+                let _ = write!(line, "{cell:<w$}  ", w = widths[i]);
+            }
+        }
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+}
+
+fn backend(b: &BackendName) -> String {
+    format!("{}/{}:{}", b.namespace, b.name, b.port)
+}
+
+fn duration(ms: u64) -> String {
+    if ms % 1000 == 0 {
+        format!("{}s", ms / 1000)
+    } else {
+        format!("{ms}ms")
+    }
+}
+
+/// `gatewright route` as text.
+pub(crate) fn route_text(
+    router: &Router,
+    request: &Request<'_>,
+    decision: &Decision,
+    explanation: Option<&Explanation>,
+) -> String {
+    let mut t = Table::default();
+    match &decision.action {
+        Action::Forward(f) => {
+            t.row("outcome", "forward");
+            t.row("backend", backend(&f.backend));
+        }
+        Action::Redirect(r) => {
+            t.row("outcome", format!("redirect {}", r.status));
+            t.row("location", &r.location);
+        }
+        Action::Respond(r) => {
+            t.row("outcome", format!("respond {}", r.status));
+            t.row("reason", &r.reason);
+            for (i, (name, value)) in r.headers.iter().enumerate() {
+                let line = format!("{name}: {value}");
+                if i == 0 {
+                    t.row("headers", line);
+                } else {
+                    t.more(line);
+                }
+            }
+        }
+        Action::Reject { reason } => {
+            t.row("outcome", "reject (connection refused, no HTTP response)");
+            t.row("reason", reason);
+        }
+        _ => t.row("outcome", "unknown action (newer engine than this CLI)"),
+    }
+    if let Some(p) = &decision.matched {
+        t.row("gateway", &p.gateway);
+        t.row("listener", &p.listener);
+        if let Some(e) = explanation {
+            t.row("entered", &e.listener);
+        }
+        if let (Some(ns), Some(name)) = (&p.namespace, &p.name) {
+            t.row(
+                "route",
+                format!("{} {ns}/{name}", p.kind.as_deref().unwrap_or("HTTPRoute")),
+            );
+        }
+        if let Some(rule) = p.rule {
+            let name = p
+                .rule_name
+                .as_deref()
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default();
+            t.row("rule", format!("{rule}{name}"));
+        }
+        if let Some(m) = p.matched {
+            t.row("match", m.to_string());
+        }
+        if let Some(h) = &p.hostname {
+            t.row("hostname", h);
+        }
+        if let (Some(ns), Some(name), Some(rule)) = (&p.namespace, &p.name, p.rule) {
+            split_rows(&mut t, router, ns, name, rule, decision);
+        }
+    }
+    if let Action::Forward(f) = &decision.action {
+        forward_rows(&mut t, request, f);
+    }
+    if let (Some(e), None) = (explanation, &decision.matched) {
+        t.row("entered", &e.listener);
+    }
+    let mut out = String::new();
+    t.render(&mut out);
+    if let Some(e) = explanation {
+        explain_rows(&mut out, router, e);
+    }
+    out
+}
+
+/// The weighted backends of the winning rule, when there are several.
+fn split_rows(
+    t: &mut Table,
+    router: &Router,
+    ns: &str,
+    name: &str,
+    rule: usize,
+    decision: &Decision,
+) {
+    let ir = router.ir();
+    let Some(route) = ir
+        .routes
+        .iter()
+        .find(|r| r.namespace == ns && r.name == name)
+    else {
+        return;
+    };
+    let Some(rule) = route.rules.iter().find(|r| r.index == rule) else {
+        return;
+    };
+    let backends = &rule.action.backends;
+    if backends.len() < 2 {
+        return;
+    }
+    let total: u64 = backends.iter().map(|b| u64::from(b.weight)).sum();
+    let chosen = decision.backend();
+    for (i, b) in backends.iter().enumerate() {
+        let pct = if total == 0 {
+            0.0
+        } else {
+            f64::from(b.weight) * 100.0 / total as f64
+        };
+        let (target, is_chosen) = match &b.target {
+            BackendTarget::Service {
+                namespace,
+                name,
+                port,
+            } => (
+                format!("{namespace}/{name}:{port}"),
+                chosen.is_some_and(|c| {
+                    &c.namespace == namespace && &c.name == name && c.port == *port
+                }),
+            ),
+            BackendTarget::Invalid { reason, name } => {
+                (format!("{name} (invalid: {reason})"), false)
+            }
+            _ => ("unknown target".to_owned(), false),
+        };
+        let mark = if is_chosen { "  <- chosen" } else { "" };
+        let line = format!("weight {:>3} ({pct:.0}%)  {target}{mark}", b.weight);
+        if i == 0 {
+            t.row("split", line);
+        } else {
+            t.more(line);
+        }
+    }
+    t.more("(pick with --entropy, e.g. --entropy 0.95)");
+}
+
+fn forward_rows(t: &mut Table, request: &Request<'_>, f: &Forward) {
+    let up = &f.upstream;
+    let mut changes = Vec::new();
+    if up.method != request.method() {
+        changes.push(format!("method {} (was {})", up.method, request.method()));
+    }
+    if up.authority != request.authority() {
+        changes.push(format!(
+            "host {} (was {})",
+            up.authority,
+            request.authority()
+        ));
+    }
+    if up.path != request.path() {
+        changes.push(format!("path {} (was {})", up.path, request.path()));
+    }
+    if up.query.as_deref() != request.query() {
+        changes.push(format!(
+            "query {} (was {})",
+            up.query.as_deref().unwrap_or("none"),
+            request.query().unwrap_or("none")
+        ));
+    }
+    // Header changes as a multiset difference: what the backend sees that the
+    // client did not send (+), and what the client sent that is gone (-).
+    let original: Vec<(String, &str)> = request
+        .get_headers()
+        .iter()
+        .map(|(n, v)| (n.to_ascii_lowercase(), *v))
+        .collect();
+    let mut remaining = original.clone();
+    let mut added = Vec::new();
+    for (name, value) in &up.headers {
+        let key = name.to_ascii_lowercase();
+        match remaining.iter().position(|(n, v)| *n == key && v == value) {
+            Some(i) => {
+                remaining.remove(i);
+            }
+            None => added.push(format!("+ {name}: {value}")),
+        }
+    }
+    changes.extend(remaining.iter().map(|(n, v)| format!("- {n}: {v}")));
+    changes.extend(added);
+    if changes.is_empty() {
+        t.row("upstream", "as received");
+    } else {
+        for (i, c) in changes.into_iter().enumerate() {
+            if i == 0 {
+                t.row("upstream", c);
+            } else {
+                t.more(c);
+            }
+        }
+    }
+    header_ops_rows(t, "response", &f.response_headers);
+    for (i, m) in f.mirrors.iter().enumerate() {
+        let sel = if m.selected {
+            "this request is mirrored"
+        } else {
+            "this request is not mirrored"
+        };
+        let line = format!("{} {}% ({sel})", backend(&m.backend), m.percent);
+        if i == 0 {
+            t.row("mirror", line);
+        } else {
+            t.more(line);
+        }
+    }
+    let mut timeouts = Vec::new();
+    if let Some(ms) = f.request_timeout_ms {
+        timeouts.push(format!("request {}", duration(ms)));
+    }
+    if let Some(ms) = f.backend_request_timeout_ms {
+        timeouts.push(format!("backend request {}", duration(ms)));
+    }
+    if !timeouts.is_empty() {
+        t.row("timeouts", timeouts.join(", "));
+    }
+    if let Some(r) = &f.retry {
+        let codes = r
+            .codes
+            .iter()
+            .map(u16::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let backoff = r
+            .backoff_ms
+            .map(|ms| format!(", backoff {}", duration(ms)))
+            .unwrap_or_default();
+        t.row(
+            "retry",
+            format!("{} attempts on {codes}{backoff}", r.attempts),
+        );
+    }
+}
+
+fn header_ops_rows(t: &mut Table, key: &str, ops: &HeaderOps) {
+    let lines = ops
+        .set
+        .iter()
+        .map(|(n, v)| format!("set {n}: {v}"))
+        .chain(ops.add.iter().map(|(n, v)| format!("add {n}: {v}")))
+        .chain(ops.remove.iter().map(|n| format!("remove {n}")));
+    for (i, line) in lines.enumerate() {
+        if i == 0 {
+            t.row(key, line);
+        } else {
+            t.more(line);
+        }
+    }
+}
+
+fn explain_rows(out: &mut String, router: &Router, e: &Explanation) {
+    if e.considered.is_empty() {
+        out.push_str("\nno candidate rules on this listener for this host\n");
+        return;
+    }
+    out.push_str("\ncandidates, most specific hostname first, then in precedence order:\n");
+    let mut rows = vec![[
+        "#",
+        "route",
+        "rule",
+        "match",
+        "hostname",
+        "conditions",
+        "verdict",
+    ]
+    .map(str::to_owned)
+    .to_vec()];
+    for (i, c) in e.considered.iter().enumerate() {
+        let rule_name = c
+            .route
+            .split_once('/')
+            .and_then(|(ns, name)| {
+                router
+                    .ir()
+                    .routes
+                    .iter()
+                    .find(|r| r.namespace == ns && r.name == name)
+            })
+            .and_then(|r| r.rules.iter().find(|rule| rule.index == c.rule))
+            .and_then(|rule| rule.name.as_deref())
+            .map(|n| format!(" ({n})"))
+            .unwrap_or_default();
+        rows.push(vec![
+            (i + 1).to_string(),
+            c.route.clone(),
+            format!("{}{rule_name}", c.rule),
+            c.matched.to_string(),
+            c.hostname.clone(),
+            c.summary.clone(),
+            c.verdict.clone(),
+        ]);
+    }
+    columns(out, "  ", &rows);
+}
+
+/// What `gatewright check` found.
+pub(crate) struct CheckReport<'r> {
+    router: &'r Router,
+    /// Route parents with Accepted or ResolvedRefs False.
+    failing_parents: usize,
+    routes: usize,
+    errors: usize,
+    warnings: usize,
+}
+
+impl<'r> CheckReport<'r> {
+    pub(crate) fn new(router: &'r Router) -> Self {
+        let mut failing_parents = 0;
+        let mut routes = 0;
+        for entry in &router.status().objects {
+            if let ObjectStatus::Route(rs) = &entry.status {
+                routes += 1;
+                failing_parents += rs
+                    .parents
+                    .iter()
+                    .filter(|p| parent_fails(&p.conditions))
+                    .count();
+            }
+        }
+        let count = |s: Severity| {
+            router
+                .diagnostics()
+                .iter()
+                .filter(|d| d.severity == s)
+                .count()
+        };
+        CheckReport {
+            router,
+            failing_parents,
+            routes,
+            errors: count(Severity::Error),
+            warnings: count(Severity::Warning),
+        }
+    }
+
+    /// No route parent rejected or unresolved, and no error diagnostic.
+    pub(crate) fn ok(&self) -> bool {
+        self.failing_parents == 0 && self.errors == 0
+    }
+
+    pub(crate) fn text(&self) -> String {
+        let mut out = String::new();
+        let status = self.router.status();
+        let (mut classes, mut gateways) = (0, 0);
+        for entry in &status.objects {
+            let name = match &entry.namespace {
+                Some(ns) => format!("{ns}/{}", entry.name),
+                None => entry.name.clone(),
+            };
+            let _ = writeln!(out, "{} {name}", entry.kind);
+            let mut rows = Vec::new();
+            match &entry.status {
+                ObjectStatus::GatewayClass(s) => {
+                    classes += 1;
+                    condition_rows(&mut rows, "", &s.conditions);
+                }
+                ObjectStatus::Gateway(s) => {
+                    gateways += 1;
+                    condition_rows(&mut rows, "", &s.conditions);
+                    for l in &s.listeners {
+                        let s = if l.attached_routes == 1 { "" } else { "s" };
+                        rows.push(vec![format!(
+                            "listener {}: {} attached route{s}",
+                            l.name, l.attached_routes
+                        )]);
+                        condition_rows(&mut rows, "  ", &l.conditions);
+                    }
+                }
+                ObjectStatus::Route(s) => {
+                    if s.parents.is_empty() {
+                        rows.push(vec!["no parent of ours (no status written)".to_owned()]);
+                    }
+                    for p in &s.parents {
+                        let r = &p.parent_ref;
+                        let mut parent = format!("parent {} {}/{}", r.kind, r.namespace, r.name);
+                        if let Some(section) = &r.section_name {
+                            let _ = write!(parent, " sectionName {section}");
+                        }
+                        if let Some(port) = r.port {
+                            let _ = write!(parent, " port {port}");
+                        }
+                        if parent_fails(&p.conditions) {
+                            parent.push_str("  <- NOT OK");
+                        }
+                        rows.push(vec![parent]);
+                        condition_rows(&mut rows, "  ", &p.conditions);
+                    }
+                }
+                _ => rows.push(vec!["(status of a kind this CLI does not know)".to_owned()]),
+            }
+            columns(&mut out, "  ", &rows);
+        }
+        let diagnostics = self.router.diagnostics();
+        if !diagnostics.is_empty() {
+            let _ = writeln!(out, "\ndiagnostics:");
+            for d in diagnostics {
+                let _ = writeln!(out, "  {d}");
+            }
+        }
+        let plural = |n: usize, word: &str| {
+            let suffix = match (n, word.ends_with('s')) {
+                (1, _) => "",
+                (_, true) => "es",
+                (_, false) => "s",
+            };
+            format!("{n} {word}{suffix}")
+        };
+        let _ = writeln!(
+            out,
+            "\n{}: {}, {}, {} ({} rejected or unresolved); {}, {}",
+            if self.ok() { "OK" } else { "FAILED" },
+            plural(classes, "GatewayClass"),
+            plural(gateways, "Gateway"),
+            plural(self.routes, "route"),
+            plural(self.failing_parents, "parent"),
+            plural(self.errors, "error"),
+            plural(self.warnings, "warning"),
+        );
+        out
+    }
+}
+
+/// Rows for conditions: one-cell rows (headings) are left as they are.
+fn condition_rows(rows: &mut Vec<Vec<String>>, indent: &str, conditions: &[Condition]) {
+    for c in conditions {
+        rows.push(vec![
+            format!("{indent}{}", c.kind),
+            c.status.clone(),
+            c.reason.clone(),
+            c.message.clone(),
+        ]);
+    }
+}
+
+fn parent_fails(conditions: &[Condition]) -> bool {
+    conditions
+        .iter()
+        .any(|c| (c.kind == "Accepted" || c.kind == "ResolvedRefs") && !c.is_true())
+}

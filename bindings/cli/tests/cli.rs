@@ -1,0 +1,605 @@
+//! Runs the built `gatewright` binary against the examples and test manifests.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+/// The workspace root (examples live there).
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn platform() -> String {
+    root().join("examples/platform.yaml").display().to_string()
+}
+
+fn quickstart() -> String {
+    root()
+        .join("examples/quickstart.yaml")
+        .display()
+        .to_string()
+}
+
+fn data(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
+    }
+}
+
+#[allow(
+    clippy::disallowed_methods,
+    reason = "integration tests run the CLI binary"
+)]
+fn run_with_stdin(args: &[&str], stdin: Option<&str>) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gatewright"))
+        .args(args)
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    if let Some(text) = stdin {
+        child
+            .stdin
+            .take()
+            .expect("piped stdin")
+            .write_all(text.as_bytes())
+            .expect("write stdin");
+    }
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = child.wait_with_output().expect("the binary finishes");
+    Run {
+        code: status.code().expect("exited normally, not by a signal"),
+        stdout: String::from_utf8(stdout).expect("UTF-8 stdout"),
+        stderr: String::from_utf8(stderr).expect("UTF-8 stderr"),
+    }
+}
+
+/// The value of a `key  value` row of the text output.
+fn row(stdout: &str, key: &str) -> String {
+    stdout
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix(key)
+                .filter(|rest| rest.starts_with("  "))
+                .map(|rest| rest.trim().to_owned())
+        })
+        .unwrap_or_else(|| panic!("no {key:?} row in:\n{stdout}"))
+}
+
+fn run(args: &[&str]) -> Run {
+    run_with_stdin(args, None)
+}
+
+fn route_json(file: &str, extra: &[&str]) -> Value {
+    let mut args = vec!["route", "-f", file, "-o", "json"];
+    args.extend_from_slice(extra);
+    let r = run(&args);
+    assert_eq!(r.code, 0, "stderr: {}", r.stderr);
+    r.json()
+}
+
+#[test]
+fn quickstart_exact_beats_prefix() {
+    let r = run(&[
+        "route",
+        "-f",
+        &quickstart(),
+        "GET http://shop.example.com/api/health",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(row(&r.stdout, "outcome"), "forward");
+    assert_eq!(row(&r.stdout, "backend"), "shop/health:8080");
+    assert_eq!(row(&r.stdout, "rule"), "0");
+    let d = route_json(
+        &quickstart(),
+        &["GET", "http://shop.example.com/api/health/deep"],
+    );
+    assert_eq!(d["action"]["backend"]["name"], "api");
+    assert_eq!(d["matched"]["rule"], 1);
+}
+
+#[test]
+fn canary_header_selects_canary_rule() {
+    let d = route_json(
+        &platform(),
+        &[
+            "--gateway",
+            "infra/public",
+            "GET https://orders.shop.example.com/api/orders",
+            "-H",
+            "x-release-track: canary",
+        ],
+    );
+    assert_eq!(d["action"]["type"], "forward");
+    assert_eq!(d["action"]["backend"]["name"], "orders-api-canary");
+    assert_eq!(d["matched"]["listener"], "https");
+    assert_eq!(d["matched"]["rule"], 0);
+    assert_eq!(d["matched"]["ruleName"], "canary-opt-in");
+    assert_eq!(
+        d["action"]["responseHeaders"]["set"][0][0],
+        "x-release-track"
+    );
+}
+
+#[test]
+fn weighted_split_follows_entropy() {
+    let base = [
+        "--gateway",
+        "infra/public",
+        "GET https://orders.shop.example.com/api/orders",
+        "-H",
+        "x-debug: 1",
+    ];
+    let d = route_json(&platform(), &base);
+    assert_eq!(d["action"]["backend"]["name"], "orders-api-stable");
+    assert_eq!(d["matched"]["ruleName"], "api");
+    // RequestHeaderModifier: x-owner-team set, x-debug removed.
+    let headers = d["action"]["upstream"]["headers"].as_array().unwrap();
+    assert!(
+        headers
+            .iter()
+            .any(|h| h[0] == "x-owner-team" && h[1] == "orders"),
+        "{headers:?}"
+    );
+    assert!(!headers.iter().any(|h| h[0] == "x-debug"), "{headers:?}");
+    assert_eq!(d["action"]["requestTimeoutMs"], 10_000);
+    let mut canary = base.to_vec();
+    canary.extend(["--entropy", "0.95"]);
+    assert_eq!(
+        route_json(&platform(), &canary)["action"]["backend"]["name"],
+        "orders-api-canary"
+    );
+    canary.pop();
+    canary.push("18446744073709551615");
+    assert_eq!(
+        route_json(&platform(), &canary)["action"]["backend"]["name"],
+        "orders-api-canary"
+    );
+
+    let text = run(&[
+        "route",
+        "-f",
+        &platform(),
+        "--gateway",
+        "infra/public",
+        "GET https://orders.shop.example.com/api/x",
+    ]);
+    assert!(
+        text.stdout
+            .contains("weight  90 (90%)  orders/orders-api-stable:8080  <- chosen"),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout.contains("+ x-owner-team: orders"),
+        "{}",
+        text.stdout
+    );
+    assert_eq!(
+        row(&text.stdout, "timeouts"),
+        "request 10s, backend request 2s"
+    );
+}
+
+#[test]
+fn plain_http_redirects_to_https() {
+    let d = route_json(
+        &platform(),
+        &[
+            "--gateway",
+            "infra/public",
+            "GET http://orders.shop.example.com/api/orders?page=2",
+        ],
+    );
+    assert_eq!(d["action"]["type"], "redirect");
+    assert_eq!(d["action"]["status"], 301);
+    assert_eq!(
+        d["action"]["location"],
+        "https://orders.shop.example.com/api/orders?page=2"
+    );
+    assert_eq!(d["matched"]["name"], "https-redirect");
+    assert_eq!(d["matched"]["listener"], "http");
+    // --listener picks the listener explicitly; --port 443 with http scheme enters the HTTPS listener.
+    let d = route_json(
+        &platform(),
+        &[
+            "--gateway",
+            "infra/public",
+            "--listener",
+            "https",
+            "GET http://orders.shop.example.com/api",
+        ],
+    );
+    assert_eq!(d["action"]["type"], "forward");
+}
+
+#[test]
+fn payments_rewrite_and_mirror() {
+    let d = route_json(
+        &platform(),
+        &[
+            "--gateway",
+            "infra/public",
+            "POST https://payments.shop.example.com/v1/payments/charge",
+        ],
+    );
+    assert_eq!(d["action"]["backend"]["name"], "payments-api");
+    assert_eq!(d["action"]["upstream"]["path"], "/payments/charge");
+    assert_eq!(
+        d["action"]["mirrors"][0]["backend"]["name"],
+        "payments-audit"
+    );
+    let r = run(&[
+        "route",
+        "-f",
+        &platform(),
+        "--gateway",
+        "infra/public",
+        "POST https://payments.shop.example.com/v1/payments/charge",
+    ]);
+    assert!(
+        r.stdout
+            .contains("path /payments/charge (was /v1/payments/charge)"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn not_found_is_an_answer() {
+    let r = run(&[
+        "route",
+        "-f",
+        &platform(),
+        "--gateway",
+        "infra/public",
+        "GET https://orders.shop.example.com/nothing-here",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(row(&r.stdout, "outcome"), "respond 404");
+    assert_eq!(row(&r.stdout, "reason"), "no rule matches");
+    // The sandbox route is not accepted, so its hostname gets 404 too.
+    let d = route_json(
+        &platform(),
+        &[
+            "--gateway",
+            "infra/public",
+            "GET https://labs.shop.example.com/",
+        ],
+    );
+    assert_eq!(d["action"]["status"], 404);
+    // A host outside the listener's *.shop.example.com.
+    let d = route_json(
+        &platform(),
+        &["--gateway", "infra/public", "GET http://example.org/"],
+    );
+    assert_eq!(d["action"]["status"], 404);
+}
+
+#[test]
+fn explain_lists_candidates_with_verdicts() {
+    let r = run(&[
+        "route",
+        "-f",
+        &platform(),
+        "--gateway",
+        "infra/public",
+        "GET https://orders.shop.example.com/api/orders",
+        "-H",
+        "x-release-track: canary",
+        "--explain",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("infra/public listener https (port 443"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("0 (canary-opt-in)"), "{}", r.stdout);
+    assert!(r.stdout.contains("won"), "{}", r.stdout);
+    assert!(r.stdout.contains("more header matches"), "{}", r.stdout);
+    let e = route_json(
+        &platform(),
+        &[
+            "--gateway",
+            "infra/public",
+            "GET https://orders.shop.example.com/api/orders",
+            "--explain",
+        ],
+    );
+    assert_eq!(
+        e["decision"]["action"]["backend"]["name"],
+        "orders-api-stable"
+    );
+    let considered = e["considered"].as_array().unwrap();
+    assert_eq!(considered.len(), 2);
+    assert!(
+        considered[0]["verdict"]
+            .as_str()
+            .unwrap()
+            .contains("header"),
+        "{considered:?}"
+    );
+    assert_eq!(considered[1]["verdict"], "won");
+}
+
+#[test]
+fn several_gateways_need_gateway_flag() {
+    let r = run(&[
+        "route",
+        "-f",
+        &platform(),
+        "-f",
+        &quickstart(),
+        "GET http://shop.example.com/api",
+    ]);
+    assert_eq!(r.code, 0);
+    assert!(
+        row(&r.stdout, "outcome").starts_with("reject"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stderr.contains("--gateway"), "{}", r.stderr);
+    let d = route_json(
+        &platform(),
+        &[
+            "-f",
+            &quickstart(),
+            "--gateway",
+            "shop/public",
+            "GET http://shop.example.com/api",
+        ],
+    );
+    assert_eq!(d["action"]["backend"]["name"], "api");
+}
+
+#[test]
+fn host_fallthrough_option_and_multiple_files() {
+    let (routes, services) = (data("fallthrough.yaml"), data("fallthrough-services.yaml"));
+    let d = route_json(
+        &routes,
+        &["-f", &services, "GET http://api.example.com/other"],
+    );
+    assert_eq!(d["action"]["backend"]["name"], "default-site");
+    let d = route_json(
+        &routes,
+        &[
+            "-f",
+            &services,
+            "--no-host-fallthrough",
+            "GET http://api.example.com/other",
+        ],
+    );
+    assert_eq!(d["action"]["status"], 404);
+    let d = route_json(
+        &routes,
+        &[
+            "-f",
+            &services,
+            "--no-host-fallthrough",
+            "GET http://api.example.com/v1/x",
+        ],
+    );
+    assert_eq!(d["action"]["backend"]["name"], "api-v1");
+    // Without the Services file the backends do not resolve; with it, they do.
+    assert_eq!(run(&["check", "-f", &routes]).code, 1);
+    let r = run(&["check", "-f", &routes, "-f", &services]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+}
+
+#[test]
+fn check_passes_on_quickstart() {
+    let r = run(&["check", "-f", &quickstart()]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("HTTPRoute shop/shop"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("listener http: 1 attached route"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("OK:"), "{}", r.stdout);
+}
+
+#[test]
+fn check_fails_on_platform_sandbox_route() {
+    let r = run(&["check", "-f", &platform()]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("HTTPRoute sandbox/experiments"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("NotAllowedByListeners"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("listener https: 2 attached routes"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("FAILED:"), "{}", r.stdout);
+    let r = run(&["check", "-f", &platform(), "-o", "json"]);
+    assert_eq!(r.code, 1);
+    let j = r.json();
+    assert_eq!(j["ok"], false);
+    assert!(j["status"]["objects"]
+        .as_array()
+        .is_some_and(|o| !o.is_empty()));
+    assert!(j["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| d["code"] == "not-allowed-by-listeners"));
+}
+
+#[test]
+fn check_fails_on_unresolved_backend() {
+    let r = run(&["check", "-f", &data("broken-backend.yaml")]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.stdout.contains("BackendNotFound"), "{}", r.stdout);
+    assert!(r.stdout.contains("storefront-typo"), "{}", r.stdout);
+    // Routing still answers: an unresolved backend gets 500.
+    let d = route_json(
+        &data("broken-backend.yaml"),
+        &["GET http://www.example.com/"],
+    );
+    assert_eq!(d["action"]["status"], 500);
+}
+
+#[test]
+fn malformed_yaml_names_document_and_line() {
+    for command in [
+        &["check"][..],
+        &["route", "GET http://www.example.com/"][..],
+    ] {
+        let mut args = command.to_vec();
+        let file = data("malformed.yaml");
+        args.extend(["-f", &file]);
+        let r = run(&args);
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        assert!(
+            r.stderr.contains("malformed.yaml: document 1 (line 13"),
+            "{}",
+            r.stderr
+        );
+        assert!(r.stdout.is_empty());
+    }
+}
+
+#[test]
+fn stdin_manifest_and_field_errors() {
+    let yaml = "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r}\nspec: {hostnames: 7}\n";
+    let r = run_with_stdin(&["check", "-f", "-"], Some(yaml));
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("<stdin>: document 0 (line 4"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("HTTPRoute default/r"), "{}", r.stderr);
+    assert!(r.stderr.contains("spec.hostnames"), "{}", r.stderr);
+    let quick = std::str::from_utf8(include_bytes!("../../../examples/quickstart.yaml")).unwrap();
+    let r = run_with_stdin(
+        &["route", "-f", "-", "GET http://shop.example.com/api/health"],
+        Some(quick),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("shop/health:8080"), "{}", r.stdout);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let q = quickstart();
+    for args in [
+        &["route", "-f", &q, "GET ftp://shop.example.com/"][..],
+        &["route", "-f", &q, "GET /relative"],
+        &["route", "-f", &q, "GET http://shop.example.com:99999/"],
+        &[
+            "route",
+            "-f",
+            &q,
+            "GET http://shop.example.com/",
+            "-H",
+            "no-colon",
+        ],
+        &[
+            "route",
+            "-f",
+            &q,
+            "--gateway",
+            "a/b/c",
+            "GET http://shop.example.com/",
+        ],
+        &[
+            "route",
+            "-f",
+            &q,
+            "--entropy",
+            "1.5",
+            "GET http://shop.example.com/",
+        ],
+        &[
+            "route",
+            "-f",
+            &q,
+            "--port",
+            "80",
+            "--listener",
+            "http",
+            "GET http://shop.example.com/",
+        ],
+        &["route", "GET http://shop.example.com/"],
+        &[
+            "route",
+            "-f",
+            "/definitely/not/here.yaml",
+            "GET http://shop.example.com/",
+        ],
+        &[
+            "route",
+            "-f",
+            "-",
+            "-f",
+            "-",
+            "GET http://shop.example.com/",
+        ],
+        &["check"],
+        &["frobnicate"],
+        &[],
+    ] {
+        let r = run(args);
+        assert_eq!(r.code, 2, "{args:?}: {}{}", r.stdout, r.stderr);
+        assert!(
+            r.stderr.contains("error") || r.stderr.contains("Usage"),
+            "{args:?}: {}",
+            r.stderr
+        );
+    }
+    let r = run(&["--help"]);
+    assert_eq!(r.code, 0);
+    assert!(r.stdout.contains("route") && r.stdout.contains("check"));
+}
+
+#[test]
+fn garbage_input_does_not_panic() {
+    for text in [
+        "\u{0}\u{1}\u{2}",
+        "[1, 2, 3]",
+        "{\"kind\": 5}",
+        "- - - -",
+        "---\n---\n",
+        "kind: Gateway\nspec: {listeners: [{port: -1}]}",
+    ] {
+        let r = run_with_stdin(&["check", "-f", "-"], Some(text));
+        assert!(
+            r.code == 0 || r.code == 1,
+            "{text:?}: {} {}",
+            r.code,
+            r.stderr
+        );
+        assert!(!r.stderr.contains("panicked"), "{text:?}: {}", r.stderr);
+    }
+}
