@@ -720,6 +720,7 @@ fn attach_route(
     let mut status = RouteStatus::default();
     let mut attachments: Vec<(usize, usize, Vec<ir::HostMatch>)> = Vec::new();
 
+    let all_dropped = lowered.rules.is_empty() && lowered.dropped.is_some();
     for (p, parent) in route.spec.parent_refs.iter().enumerate() {
         let field = format!("spec.parentRefs[{p}]");
         let group = parent.group.as_deref().unwrap_or(GATEWAY_GROUP);
@@ -783,7 +784,10 @@ fn attach_route(
                         continue;
                     }
                     attached_any = true;
-                    state.attached.insert(route_id);
+                    // A route whose every rule was dropped is not accepted, so it is not counted.
+                    if !all_dropped {
+                        state.attached.insert(route_id);
+                    }
                     if let Some(ir_li) = ir_gateway.listeners.iter().position(|x| x.name == l.name)
                     {
                         attachments.push((gw_index, ir_li, hostnames));
@@ -809,7 +813,6 @@ fn attach_route(
                 }
             }
         };
-        let all_dropped = lowered.rules.is_empty() && lowered.dropped.is_some();
         match accepted {
             Ok(()) if all_dropped => {
                 conditions.push(Condition::new(
