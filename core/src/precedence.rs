@@ -86,6 +86,30 @@ impl PartialOrd for HostRank {
     }
 }
 
+/// The kinds of path condition, for the compiled lookup, which visits them in
+/// [`PathClass::ORDER`] so that the order is stated once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PathClass {
+    /// `Exact`.
+    Exact,
+    /// `PathPrefix`.
+    Prefix,
+    /// `RegularExpression`.
+    Regex,
+}
+
+impl PathClass {
+    /// "Exact" path match, then "Prefix" path match, then (implementation-specific) regex.
+    pub const ORDER: [PathClass; 3] = [PathClass::Exact, PathClass::Prefix, PathClass::Regex];
+
+    fn position(self) -> usize {
+        Self::ORDER
+            .iter()
+            .position(|c| *c == self)
+            .unwrap_or(Self::ORDER.len())
+    }
+}
+
 /// Specificity of a path condition.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum PathRank {
@@ -107,11 +131,12 @@ impl PathRank {
         }
     }
 
-    fn class(self) -> u8 {
+    /// The kind of path condition.
+    pub fn class(self) -> PathClass {
         match self {
-            PathRank::Exact => 0,
-            PathRank::Prefix(_) => 1,
-            PathRank::Regex(_) => 2,
+            PathRank::Exact => PathClass::Exact,
+            PathRank::Prefix(_) => PathClass::Prefix,
+            PathRank::Regex(_) => PathClass::Regex,
         }
     }
 
@@ -128,7 +153,8 @@ impl Ord for PathRank {
     fn cmp(&self, other: &Self) -> Ordering {
         // "Exact" path match, then "Prefix", then (implementation-specific) regex.
         self.class()
-            .cmp(&other.class())
+            .position()
+            .cmp(&other.class().position())
             // "Prefix" path match with largest number of characters.
             .then(other.len().cmp(&self.len()))
     }

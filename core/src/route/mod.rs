@@ -19,7 +19,7 @@ use crate::config::Config;
 use crate::diag::{Diagnostic, StatusReport};
 use crate::error::CompileError;
 use crate::ir::{HostMatch, Ir, Match, PathMatch, Protocol, ValueMatch};
-use crate::precedence::deciding_field;
+use crate::precedence::{deciding_field, PathClass};
 use crate::resource::Resources;
 
 /// An immutable, compiled routing table. Cheap to share across threads.
@@ -335,29 +335,29 @@ impl Router {
 
     fn best_in(&self, vhost: &VirtualHost, request: &Request<'_>, path: &str) -> Option<Candidate> {
         let passes = |c: &&Candidate| residual_matches(c.get(&self.ir), request);
-        if let Some(c) = vhost
-            .exact
-            .get(path)
-            .and_then(|list| list.iter().find(passes))
-        {
-            return Some(*c);
-        }
-        for prefix in prefix_keys(path) {
-            if let Some(c) = vhost
-                .prefixes
-                .get(prefix)
+        // Path classes in precedence order; within a class each list is already sorted.
+        PathClass::ORDER.iter().find_map(|class| match class {
+            PathClass::Exact => vhost
+                .exact
+                .get(path)
                 .and_then(|list| list.iter().find(passes))
-            {
-                return Some(*c);
-            }
-        }
-        vhost
-            .regexes
-            .iter()
-            .find(|(literal, c)| {
-                path.starts_with(&**literal) && c.get(&self.ir).path.matches(path) && passes(&c)
-            })
-            .map(|(_, c)| *c)
+                .copied(),
+            PathClass::Prefix => prefix_keys(path)
+                .find_map(|prefix| {
+                    vhost
+                        .prefixes
+                        .get(prefix)
+                        .and_then(|list| list.iter().find(passes))
+                })
+                .copied(),
+            PathClass::Regex => vhost
+                .regexes
+                .iter()
+                .find(|(literal, c)| {
+                    path.starts_with(&**literal) && c.get(&self.ir).path.matches(path) && passes(&c)
+                })
+                .map(|(_, c)| *c),
+        })
     }
 
     fn not_found(&self, entry: &Entry<'_>) -> Decision {
