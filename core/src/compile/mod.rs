@@ -68,6 +68,8 @@ pub(crate) struct ListenerIndex {
 #[derive(Debug, Default)]
 pub(crate) struct GatewayIndex {
     pub(crate) listeners: Vec<ListenerIndex>,
+    /// Each listener's hostname, parsed once.
+    pub(crate) listener_hosts: Vec<HostMatch>,
     pub(crate) ports: Vec<(u16, Vec<usize>)>,
 }
 
@@ -94,7 +96,16 @@ pub(crate) fn compile(ir: &Ir) -> Vec<GatewayIndex> {
                     std::cmp::Reverse(listener_specificity(gw.listeners[i].hostname.as_deref()))
                 });
             }
-            GatewayIndex { listeners, ports }
+            let listener_hosts = gw
+                .listeners
+                .iter()
+                .map(|l| HostMatch::parse(l.hostname.as_deref()))
+                .collect();
+            GatewayIndex {
+                listeners,
+                listener_hosts,
+                ports,
+            }
         })
         .collect()
 }

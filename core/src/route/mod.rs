@@ -18,7 +18,7 @@ use crate::compile::{compile, Candidate, GatewayIndex, ListenerIndex, VirtualHos
 use crate::config::Config;
 use crate::diag::{Diagnostic, StatusReport};
 use crate::error::CompileError;
-use crate::ir::{HostMatch, Ir, Match, PathMatch, Protocol, ValueMatch};
+use crate::ir::{Ir, Match, PathMatch, Protocol, ValueMatch};
 use crate::precedence::{deciding_field, PathClass};
 use crate::resource::Resources;
 
@@ -123,7 +123,7 @@ impl Router {
     /// the backend pick and mirror sampling are pure functions of it, so the same
     /// entropy gives the same decision. Never panics.
     pub fn route_with(&self, request: &Request<'_>, entropy: u64) -> Decision {
-        let host = request.host().to_ascii_lowercase();
+        let host = lower(request.host());
         let entry = match self.enter(request, &host) {
             Ok(entry) => entry,
             Err(decision) => return decision,
@@ -138,7 +138,7 @@ impl Router {
     /// order, with why each lost.
     pub fn explain(&self, request: &Request<'_>, entropy: u64) -> Explanation {
         let decision = self.route_with(request, entropy);
-        let host = request.host().to_ascii_lowercase();
+        let host = lower(request.host());
         let Ok(entry) = self.enter(request, &host) else {
             return Explanation {
                 decision,
@@ -249,9 +249,7 @@ impl Router {
                 gw.namespace, gw.name
             )));
         };
-        let matches = |l: usize, name: &str| {
-            HostMatch::parse(gw.listeners[l].hostname.as_deref()).matches(name)
-        };
+        let matches = |l: usize, name: &str| index.listener_hosts[l].matches(name);
         // Most specific listener hostname matching the Host header.
         let by_host = on_port.iter().copied().find(|&l| matches(l, host));
         let https = on_port
@@ -463,6 +461,15 @@ pub(crate) fn summarize(m: &Match) -> String {
         };
     }
     s
+}
+
+/// `text` in lower case, borrowed when it already is (the common case).
+fn lower(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.bytes().any(|b| b.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(text.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
 }
 
 fn reject(reason: String) -> Decision {
