@@ -140,6 +140,13 @@ codes! {
     UnsupportedFilter = "unsupported-filter",
     /// A rule combines filters or fields that the spec forbids together.
     IncompatibleFilters = "incompatible-filters",
+    /// Two routes (or rules) have identical matches on the same listener and hostname;
+    /// the one that loses the tie-break never receives traffic.
+    IdenticalMatch = "identical-match",
+    /// A rule can never win: a higher-precedence rule matches every request it matches.
+    ShadowedRule = "shadowed-rule",
+    /// A regular expression can never match (e.g. a path regex that cannot start with `/`).
+    UnreachableRegex = "unreachable-regex",
 }
 
 impl fmt::Display for Code {
