@@ -134,10 +134,32 @@ impl fmt::Display for HostMatch {
 /// parsed from `metadata.creationTimestamp` (input data, never a clock).
 pub type Timestamp = (i64, u32);
 
-/// A route (today: HTTPRoute).
+/// The kind of route a rule came from; it decides the precedence order used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RouteKind {
+    /// HTTPRoute.
+    Http,
+    /// GRPCRoute.
+    Grpc,
+}
+
+impl RouteKind {
+    /// The Kubernetes kind, e.g. `HTTPRoute`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RouteKind::Http => "HTTPRoute",
+            RouteKind::Grpc => "GRPCRoute",
+        }
+    }
+}
+
+/// A route: an HTTPRoute or a GRPCRoute.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Route {
+    /// Kind.
+    pub kind: RouteKind,
     /// Namespace.
     pub namespace: String,
     /// Name.
@@ -176,6 +198,44 @@ pub struct Match {
     pub headers: Vec<NameValueMatch>,
     /// Query parameter conditions: names exact, at most one per name.
     pub query: Vec<NameValueMatch>,
+    /// gRPC service/method condition (GRPCRoute only; `path` is then `PathPrefix /`).
+    pub grpc: Option<GrpcMethod>,
+}
+
+/// `GRPCMethodMatch`: conditions on the service and method of a gRPC request
+/// path `/{service}/{method}`. At least one is set.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct GrpcMethod {
+    /// Service condition.
+    pub service: Option<ValueMatch>,
+    /// Method condition.
+    pub method: Option<ValueMatch>,
+}
+
+impl GrpcMethod {
+    /// Whether a request path `/{service}/{method}` satisfies the condition.
+    ///
+    /// ```
+    /// use gatewright::ir::{GrpcMethod, ValueMatch};
+    /// let m = GrpcMethod { service: Some(ValueMatch::Exact("pkg.Echo".into())), method: None };
+    /// assert!(m.matches_path("/pkg.Echo/Ping"));
+    /// assert!(!m.matches_path("/pkg.Echo/Ping/extra"));
+    /// ```
+    pub fn matches_path(&self, path: &str) -> bool {
+        let Some((service, method)) = split_grpc_path(path) else {
+            return false;
+        };
+        self.service.as_ref().is_none_or(|s| s.matches(service))
+            && self.method.as_ref().is_none_or(|m| m.matches(method))
+    }
+}
+
+/// Splits a gRPC request path `/{service}/{method}` into its two parts.
+pub fn split_grpc_path(path: &str) -> Option<(&str, &str)> {
+    let (service, method) = path.strip_prefix('/')?.split_once('/')?;
+    (!service.is_empty() && !method.is_empty() && !method.contains('/'))
+        .then_some((service, method))
 }
 
 /// A path condition.

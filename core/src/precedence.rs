@@ -169,6 +169,13 @@ impl PartialOrd for PathRank {
 /// The part of the precedence key that depends on the match alone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct MatchRank {
+    /// GRPCRoute: the match constrains the service. "Characters in a matching
+    /// service" (`GRPCRouteRule.Matches`, grpcroute_types.go 195–214) are the
+    /// request's service name for every match that constrains it, so for one
+    /// request they reduce to whether the match constrains it. Always `false` for HTTPRoute.
+    pub grpc_service: bool,
+    /// GRPCRoute: the match constrains the method (same reasoning).
+    pub grpc_method: bool,
     /// Path specificity.
     pub path: PathRank,
     /// Whether the match has a method condition.
@@ -183,6 +190,8 @@ impl MatchRank {
     /// The rank of a match.
     pub fn of(m: &Match) -> Self {
         MatchRank {
+            grpc_service: m.grpc.as_ref().is_some_and(|g| g.service.is_some()),
+            grpc_method: m.grpc.as_ref().is_some_and(|g| g.method.is_some()),
             path: PathRank::of(&m.path),
             method: m.method.is_some(),
             headers: m.headers.len(),
@@ -194,8 +203,10 @@ impl MatchRank {
 impl Ord for MatchRank {
     /// `Less` means "wins".
     fn cmp(&self, other: &Self) -> Ordering {
-        self.path
-            .cmp(&other.path)
+        // GRPCRoute: "Characters in a matching service", then "Characters in a matching method".
+        (other.grpc_service.cmp(&self.grpc_service))
+            .then(other.grpc_method.cmp(&self.grpc_method))
+            .then(self.path.cmp(&other.path))
             // "Method match."
             .then(other.method.cmp(&self.method))
             // "Largest number of header matches."
@@ -270,8 +281,8 @@ impl PartialOrd for RouteOrder<'_> {
 /// ```
 /// use gatewright::precedence::{HostRank, MatchRank, PathRank, Key, RouteOrder};
 /// let host = HostRank { exact_chars: 0, chars: 0 };
-/// let exact = MatchRank { path: PathRank::Exact, method: false, headers: 0, query: 0 };
-/// let long_prefix = MatchRank { path: PathRank::Prefix(20), method: true, headers: 3, query: 0 };
+/// let exact = MatchRank { grpc_service: false, grpc_method: false, path: PathRank::Exact, method: false, headers: 0, query: 0 };
+/// let long_prefix = MatchRank { grpc_service: false, grpc_method: false, path: PathRank::Prefix(20), method: true, headers: 3, query: 0 };
 /// let route = RouteOrder { created: None, namespace: "a", name: "r" };
 /// let k1 = Key { host, matching: exact, route, rule: 1, matched: 0 };
 /// let k2 = Key { host, matching: long_prefix, route, rule: 0, matched: 0 };
@@ -312,6 +323,10 @@ impl PartialOrd for Key<'_> {
 pub fn deciding_field(winner: &Key<'_>, loser: &Key<'_>) -> &'static str {
     if winner.host != loser.host {
         "a more specific hostname"
+    } else if winner.matching.grpc_service != loser.matching.grpc_service {
+        "a service match"
+    } else if winner.matching.grpc_method != loser.matching.grpc_method {
+        "a method match"
     } else if winner.matching.path != loser.matching.path {
         match (winner.matching.path, loser.matching.path) {
             (PathRank::Exact, _) => "an Exact path match",

@@ -1040,24 +1040,20 @@ mod tests {
     }
 
     #[test]
-    fn skip_file_lists_only_next_issue_families() {
+    fn skip_file_never_skips_core_http_tests() {
         let skips = load_skips(&corpus().with_extension("skips.toml")).unwrap();
         let names = discover_tests(&corpus()).unwrap();
-        let families = [
-            "GRPC",
-            "TLSRoute",
-            "TCPRoute",
-            "UDPRoute",
-            "Mesh",
-            "BackendTLSPolicy",
-            "ListenerSet",
-        ];
-        for name in &names {
-            let in_family = families.iter().any(|f| name.starts_with(f));
-            assert_eq!(skips.contains_key(name), in_family, "{name}");
+        // Issue #2's acceptance: every HTTPRoute* and Gateway* test runs.
+        for name in skips.keys() {
+            assert!(names.contains(name), "skip list names unknown test {name}");
+            assert!(
+                !name.starts_with("HTTPRoute") && !name.starts_with("Gateway"),
+                "{name} must not be skipped"
+            );
         }
-        assert!(skips.keys().all(|k| names.contains(k)));
-        assert_eq!(skips.len(), 79);
-        assert!(skips.values().all(|r| r.starts_with("next issue (#3): ")));
+        assert!(
+            skips.values().all(|r| !r.trim().is_empty()),
+            "every skip needs a reason"
+        );
     }
 }

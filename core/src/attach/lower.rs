@@ -6,12 +6,12 @@ use std::sync::Arc;
 use super::refs::RefIndex;
 use crate::diag::{Code, Diagnostic, ObjectRef, Severity, GATEWAY_GROUP};
 use crate::ir::{
-    Backend, BackendTarget, Cors, Filters, HeaderOps, Match, Mirror, NameValueMatch, PathMatch,
-    PathModifier, Pattern, Redirect, Retry, Rewrite, Rule, RuleAction, ValueMatch,
+    Backend, BackendTarget, Cors, Filters, GrpcMethod, HeaderOps, Match, Mirror, NameValueMatch,
+    PathMatch, PathModifier, Pattern, Redirect, Retry, Rewrite, Rule, RuleAction, ValueMatch,
 };
 use crate::resource::model::{
-    BackendRef, HttpHeaderFilter, HttpHeaderMatch, HttpPathModifier, HttpRoute, HttpRouteFilter,
-    HttpRouteMatch, HttpRouteRule,
+    BackendRef, GrpcRoute, GrpcRouteRule, HttpBackendRef, HttpHeaderFilter, HttpHeaderMatch,
+    HttpPathModifier, HttpRoute, HttpRouteFilter, HttpRouteMatch, HttpRouteRule,
 };
 
 /// Methods allowed in `HTTPRouteMatch.method` (`HTTPMethod`, httproute_types.go 713–727).
@@ -41,11 +41,25 @@ pub(crate) struct Lowerer<'a, 'r> {
 type Invalid = (String, String);
 
 impl Lowerer<'_, '_> {
-    pub(crate) fn lower_route(mut self, route: &HttpRoute) -> LoweredRoute {
+    pub(crate) fn lower_route(self, route: &HttpRoute) -> LoweredRoute {
+        self.lower_rules(&route.spec.rules, Self::lower_rule)
+    }
+
+    pub(crate) fn lower_grpc_route(self, route: &GrpcRoute) -> LoweredRoute {
+        self.lower_rules(&route.spec.rules, Self::lower_grpc_rule)
+    }
+
+    /// Lowers every rule; an invalid rule is dropped with a diagnostic and the
+    /// route becomes `PartiallyInvalid` (GEP-1364).
+    fn lower_rules<R>(
+        mut self,
+        list: &[R],
+        mut lower: impl FnMut(&mut Self, usize, &R) -> Result<Rule, Invalid>,
+    ) -> LoweredRoute {
         let mut rules = Vec::new();
         let mut dropped = None;
-        for (i, rule) in route.spec.rules.iter().enumerate() {
-            match self.lower_rule(i, rule) {
+        for (i, rule) in list.iter().enumerate() {
+            match lower(&mut self, i, rule) {
                 Ok(r) => rules.push(r),
                 Err((field, message)) => {
                     let code = if message.contains("regular expression") {
@@ -68,6 +82,103 @@ impl Lowerer<'_, '_> {
             rules,
             dropped,
             unresolved: self.unresolved,
+        }
+    }
+
+    /// A GRPCRoute rule. `GRPCRouteRule.Matches`: "If no matches are specified, the
+    /// implementation MUST match every gRPC request"; a method match needs a service
+    /// or a method (`GRPCMethodMatch`, grpcroute_types.go 332–370).
+    fn lower_grpc_rule(&mut self, index: usize, rule: &GrpcRouteRule) -> Result<Rule, Invalid> {
+        let at = format!("spec.rules[{index}]");
+        let mut matches = Vec::new();
+        for (j, m) in rule.matches.iter().enumerate() {
+            let field = format!("{at}.matches[{j}]");
+            let grpc = match &m.method {
+                None => None,
+                Some(method) => {
+                    let regex = match method.kind.as_deref().unwrap_or("Exact") {
+                        "Exact" => false,
+                        "RegularExpression" => true,
+                        other => {
+                            return Err((
+                                format!("{field}.method.type"),
+                                format!("unsupported method match type {other:?}"),
+                            ))
+                        }
+                    };
+                    let value =
+                        |v: &Option<String>, name: &str| -> Result<Option<ValueMatch>, Invalid> {
+                            match v {
+                                None => Ok(None),
+                                Some(v) if regex => Ok(Some(ValueMatch::Regex(
+                                    self.pattern(v, &format!("{field}.method.{name}"))?,
+                                ))),
+                                Some(v) => Ok(Some(ValueMatch::Exact(v.clone()))),
+                            }
+                        };
+                    let service = value(&method.service, "service")?;
+                    let method_name = value(&method.method, "method")?;
+                    if service.is_none() && method_name.is_none() {
+                        return Err((
+                            format!("{field}.method"),
+                            "a method match needs a service or a method".into(),
+                        ));
+                    }
+                    Some(GrpcMethod {
+                        service,
+                        method: method_name,
+                    })
+                }
+            };
+            let headers = self.name_values(&m.headers, &format!("{field}.headers"), true)?;
+            matches.push(Match {
+                index: j,
+                path: PathMatch::Prefix("/".into()),
+                method: None,
+                headers,
+                query: Vec::new(),
+                grpc,
+            });
+        }
+        if matches.is_empty() {
+            matches.push(default_match());
+        }
+        let mut action = RuleAction::default();
+        match self.lower_filters(&rule.filters, &format!("{at}.filters")) {
+            Ok(filters) => action.filters = filters,
+            Err(reason) => action.invalid = Some(reason),
+        }
+        self.lower_backends(&rule.backend_refs, &at, &mut action);
+        Ok(Rule {
+            index,
+            name: rule.name.clone(),
+            matches,
+            action: Arc::new(action),
+        })
+    }
+
+    fn lower_backends(
+        &mut self,
+        backend_refs: &[HttpBackendRef],
+        at: &str,
+        action: &mut RuleAction,
+    ) {
+        for (j, b) in backend_refs.iter().enumerate() {
+            let field = format!("{at}.backendRefs[{j}]");
+            let backend = b.backend();
+            let target = self.resolve_backend(&backend, &field);
+            let filters = match self.lower_filters(&b.filters, &format!("{field}.filters")) {
+                Ok(f) => f,
+                Err(reason) => {
+                    action.invalid = Some(reason);
+                    Filters::default()
+                }
+            };
+            action.backends.push(Backend {
+                weight: backend.weight.unwrap_or(1),
+                target,
+                filters,
+            });
         }
     }
 
@@ -107,23 +218,7 @@ impl Lowerer<'_, '_> {
                 ));
             }
         }
-        for (j, b) in rule.backend_refs.iter().enumerate() {
-            let field = format!("{at}.backendRefs[{j}]");
-            let backend = b.backend();
-            let target = self.resolve_backend(&backend, &field);
-            let filters = match self.lower_filters(&b.filters, &format!("{field}.filters")) {
-                Ok(f) => f,
-                Err(reason) => {
-                    action.invalid = Some(reason);
-                    Filters::default()
-                }
-            };
-            action.backends.push(Backend {
-                weight: backend.weight.unwrap_or(1),
-                target,
-                filters,
-            });
-        }
+        self.lower_backends(&rule.backend_refs, &at, &mut action);
         if let Some(t) = &rule.timeouts {
             action.request_timeout_ms =
                 self.duration(t.request.as_deref(), &format!("{at}.timeouts.request"));
@@ -210,6 +305,7 @@ impl Lowerer<'_, '_> {
             method,
             headers,
             query,
+            grpc: None,
         })
     }
 
@@ -482,6 +578,7 @@ fn default_match() -> Match {
         method: None,
         headers: Vec::new(),
         query: Vec::new(),
+        grpc: None,
     }
 }
 

@@ -12,7 +12,7 @@ pub use lower::parse_duration_ms;
 
 use self::hostname::intersect;
 pub(crate) use self::hostname::listener_specificity;
-use self::lower::Lowerer;
+use self::lower::{LoweredRoute, Lowerer};
 use self::refs::{ns_of, secret_is_tls_pair, RefIndex};
 use crate::config::Config;
 use crate::diag::{
@@ -20,8 +20,8 @@ use crate::diag::{
     ObjectRef, ObjectStatus, RouteParentStatus, RouteStatus, Severity, StatusEntry,
     StatusParentRef, StatusReport, GATEWAY_GROUP,
 };
-use crate::ir::{self, Attachment, Ir, Protocol};
-use crate::resource::model::{Gateway, HttpRoute, Listener, ObjectReference};
+use crate::ir::{self, Attachment, Ir, Protocol, RouteKind};
+use crate::resource::model::{Gateway, Listener, ObjectMeta, ObjectReference, ParentReference};
 use crate::resource::{Object, Resources};
 
 /// The controller name written into route status.
@@ -38,7 +38,6 @@ pub(crate) struct Attached {
 struct ListenerState {
     /// Accepted: a supported protocol and a valid client validation config.
     accepted: bool,
-    kinds_ok: bool,
     supported_kinds: Vec<GroupKind>,
     attached: HashSet<usize>,
     status: ListenerStatus,
@@ -153,43 +152,69 @@ pub(crate) fn attach(resources: &Resources, config: &Config) -> Attached {
         ));
     }
 
-    // Routes.
+    // Routes, in input order.
     let mut route_seen = HashSet::new();
     for object in objects {
-        let Object::HttpRoute(route) = object else {
-            continue;
+        let (kind, meta, parent_refs, hostnames) = match object {
+            Object::HttpRoute(r) => (
+                RouteKind::Http,
+                &r.metadata,
+                &r.spec.parent_refs,
+                &r.spec.hostnames,
+            ),
+            Object::GrpcRoute(r) => (
+                RouteKind::Grpc,
+                &r.metadata,
+                &r.spec.parent_refs,
+                &r.spec.hostnames,
+            ),
+            _ => continue,
         };
-        let namespace = ns_of(route.metadata.namespace.as_ref());
-        let object_ref = ObjectRef::new(
-            GATEWAY_GROUP,
-            "HTTPRoute",
-            Some(namespace),
-            &route.metadata.name,
-        );
-        if !route_seen.insert((namespace, route.metadata.name.as_str())) {
+        let namespace = ns_of(meta.namespace.as_ref());
+        let object_ref = ObjectRef::new(GATEWAY_GROUP, kind.as_str(), Some(namespace), &meta.name);
+        if !route_seen.insert((kind, namespace, meta.name.as_str())) {
             diagnostics.push(Diagnostic::new(
                 Code::DuplicateObject,
                 Severity::Warning,
                 &object_ref,
                 "",
-                "duplicate HTTPRoute; ignored",
+                format!("duplicate {}; ignored", kind.as_str()),
             ));
             continue;
         }
+        let lowerer = Lowerer {
+            refs: &refs,
+            regex_size_limit: config.get_regex_size_limit(),
+            object: &object_ref,
+            namespace,
+            diagnostics: &mut diagnostics,
+            unresolved: None,
+        };
+        let lowered = match object {
+            Object::GrpcRoute(r) => lowerer.lower_grpc_route(r),
+            Object::HttpRoute(r) => lowerer.lower_route(r),
+            _ => continue,
+        };
+        let input = RouteInput {
+            kind,
+            meta,
+            parent_refs,
+            hostnames,
+            object: &object_ref,
+            lowered,
+        };
         let route_status = attach_route(
-            route,
-            &object_ref,
+            input,
             &refs,
-            config,
             &controller,
             &mut gateways,
             &mut diagnostics,
             &mut ir,
         );
         status.objects.push(StatusEntry {
-            kind: "HTTPRoute".into(),
+            kind: kind.as_str().into(),
             namespace: Some(namespace.to_owned()),
-            name: route.metadata.name.clone(),
+            name: meta.name.clone(),
             status: ObjectStatus::Route(route_status),
         });
     }
@@ -464,7 +489,6 @@ fn attach_gateway<'r>(
         let cert_ok = !matches!(&resolved, Err((r, _)) if *r != "InvalidRouteKinds");
         listeners.push(ListenerState {
             accepted,
-            kinds_ok: !supported_kinds.is_empty(),
             supported_kinds,
             attached: HashSet::new(),
             status: ListenerStatus {
@@ -553,28 +577,39 @@ fn attach_gateway<'r>(
 }
 
 /// `supportedKinds` of a listener and whether every listed kind is valid.
+/// Route kinds a listener protocol can carry (`Listener.Protocol` and the route
+/// types' docs: HTTP/HTTPS carry HTTPRoute and GRPCRoute).
+pub(crate) fn kinds_for_protocol(protocol: &str) -> &'static [&'static str] {
+    match protocol {
+        "HTTP" | "HTTPS" => &["HTTPRoute", "GRPCRoute"],
+        _ => &[],
+    }
+}
+
+/// `supportedKinds` of a listener and whether every kind listed in
+/// `allowedRoutes.kinds` is valid (`AllowedRoutes.Kinds`: unsupported kinds set
+/// `ResolvedRefs=False/InvalidRouteKinds`).
 fn supported_kinds(l: &Listener, protocol_ok: bool) -> (Vec<GroupKind>, bool) {
-    let http_route = || GroupKind {
-        group: GATEWAY_GROUP.into(),
-        kind: "HTTPRoute".into(),
-    };
     if !protocol_ok {
         return (Vec::new(), true);
     }
+    let possible = kinds_for_protocol(&l.protocol);
+    let group_kind = |kind: &str| GroupKind {
+        group: GATEWAY_GROUP.into(),
+        kind: kind.into(),
+    };
     match l.allowed_routes.as_ref().and_then(|a| a.kinds.as_ref()) {
-        None => (vec![http_route()], true),
+        None => (possible.iter().map(|k| group_kind(k)).collect(), true),
         Some(kinds) => {
             let mut ok = true;
-            let mut out = Vec::new();
+            let mut out: Vec<GroupKind> = Vec::new();
             for k in kinds {
-                if k.group.as_deref().unwrap_or(GATEWAY_GROUP) == GATEWAY_GROUP
-                    && k.kind == "HTTPRoute"
-                {
-                    if out.is_empty() {
-                        out.push(http_route());
-                    }
-                } else {
+                let valid = k.group.as_deref().unwrap_or(GATEWAY_GROUP) == GATEWAY_GROUP
+                    && possible.contains(&k.kind.as_str());
+                if !valid {
                     ok = false;
+                } else if !out.iter().any(|o| o.kind == k.kind) {
+                    out.push(group_kind(&k.kind));
                 }
             }
             (out, ok)
@@ -691,37 +726,40 @@ fn listener_conflicts(listeners: &[Listener]) -> Vec<Option<&'static str>> {
     out
 }
 
-/// Attaches one HTTPRoute to its parents; returns its status.
-#[allow(
-    clippy::too_many_arguments,
-    reason = "one call site; a struct would only rename these"
-)]
+/// A route of any kind, read and lowered, ready to attach.
+struct RouteInput<'a> {
+    kind: RouteKind,
+    meta: &'a ObjectMeta,
+    parent_refs: &'a [ParentReference],
+    hostnames: &'a [String],
+    object: &'a ObjectRef,
+    lowered: LoweredRoute,
+}
+
+/// Attaches one route to its parents; returns its status.
 fn attach_route(
-    route: &HttpRoute,
-    object: &ObjectRef,
+    input: RouteInput<'_>,
     refs: &RefIndex<'_>,
-    config: &Config,
     controller: &str,
     gateways: &mut [GatewayState<'_>],
     diagnostics: &mut Vec<Diagnostic>,
     ir: &mut Ir,
 ) -> RouteStatus {
-    let namespace = object.namespace.as_deref().unwrap_or("default");
-    let lowered = Lowerer {
-        refs,
-        regex_size_limit: config.get_regex_size_limit(),
+    let RouteInput {
+        kind: route_kind,
+        meta,
+        parent_refs,
+        hostnames: route_hostnames,
         object,
-        namespace,
-        diagnostics,
-        unresolved: None,
-    }
-    .lower_route(route);
+        lowered,
+    } = input;
+    let namespace = object.namespace.as_deref().unwrap_or("default");
     let route_id = ir.routes.len();
     let mut status = RouteStatus::default();
     let mut attachments: Vec<(usize, usize, Vec<ir::HostMatch>)> = Vec::new();
 
     let all_dropped = lowered.rules.is_empty() && lowered.dropped.is_some();
-    for (p, parent) in route.spec.parent_refs.iter().enumerate() {
+    for (p, parent) in parent_refs.iter().enumerate() {
         let field = format!("spec.parentRefs[{p}]");
         let group = parent.group.as_deref().unwrap_or(GATEWAY_GROUP);
         let kind = parent.kind.as_deref().unwrap_or("Gateway");
@@ -772,14 +810,18 @@ fn attach_route(
                     }
                     found_section = true;
                     let state = &mut gw.listeners[li];
+                    let kind_allowed = state
+                        .supported_kinds
+                        .iter()
+                        .any(|k| k.kind == route_kind.as_str());
                     if !state.accepted
-                        || !state.kinds_ok
+                        || !kind_allowed
                         || !namespace_allowed(l, namespace, parent_ns, refs)
                     {
                         continue;
                     }
                     allowed = true;
-                    let hostnames = intersect(l.hostname.as_deref(), &route.spec.hostnames);
+                    let hostnames = intersect(l.hostname.as_deref(), route_hostnames);
                     if hostnames.is_empty() {
                         continue;
                     }
@@ -863,13 +905,10 @@ fn attach_route(
 
     if !attachments.is_empty() && !lowered.rules.is_empty() {
         ir.routes.push(ir::Route {
+            kind: route_kind,
             namespace: namespace.to_owned(),
-            name: route.metadata.name.clone(),
-            created: route
-                .metadata
-                .creation_timestamp
-                .as_deref()
-                .and_then(parse_timestamp),
+            name: meta.name.clone(),
+            created: meta.creation_timestamp.as_deref().and_then(parse_timestamp),
             rules: lowered.rules,
         });
         for (g, l, hostnames) in attachments {

@@ -4,7 +4,8 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::model::{
-    ConfigMap, Gateway, GatewayClass, HttpRoute, Namespace, ReferenceGrant, Secret, Service,
+    ConfigMap, Gateway, GatewayClass, GrpcRoute, HttpRoute, Namespace, ReferenceGrant, Secret,
+    Service,
 };
 use crate::diag::{Code, Diagnostic, ObjectRef, Severity, GATEWAY_GROUP};
 use crate::error::{ParseError, ParseErrorInner};
@@ -23,6 +24,8 @@ pub enum Object {
     Gateway(Gateway),
     /// `HTTPRoute`.
     HttpRoute(HttpRoute),
+    /// `GRPCRoute`.
+    GrpcRoute(GrpcRoute),
     /// `ReferenceGrant` (v1 or v1beta1).
     ReferenceGrant(ReferenceGrant),
     /// `Namespace`.
@@ -318,6 +321,7 @@ impl Resources {
             (GATEWAY_GROUP, "GatewayClass") => Object::GatewayClass(typed(&value, origin, &err)?),
             (GATEWAY_GROUP, "Gateway") => Object::Gateway(typed(&value, origin, &err)?),
             (GATEWAY_GROUP, "HTTPRoute") => Object::HttpRoute(typed(&value, origin, &err)?),
+            (GATEWAY_GROUP, "GRPCRoute") => Object::GrpcRoute(typed(&value, origin, &err)?),
             (GATEWAY_GROUP, "ReferenceGrant") => {
                 Object::ReferenceGrant(typed(&value, origin, &err)?)
             }

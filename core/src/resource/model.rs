@@ -694,3 +694,69 @@ pub struct ConfigMap {
     /// Data.
     pub data: BTreeMap<String, String>,
 }
+
+// === GRPCRoute ===
+
+/// `gateway.networking.k8s.io/v1` GRPCRoute.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default)]
+#[non_exhaustive]
+pub struct GrpcRoute {
+    /// Metadata.
+    pub metadata: ObjectMeta,
+    /// Spec.
+    pub spec: GrpcRouteSpec,
+}
+
+/// `GRPCRoute.spec`.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+#[non_exhaustive]
+pub struct GrpcRouteSpec {
+    /// Parents the route attaches to.
+    pub parent_refs: Vec<ParentReference>,
+    /// Hostnames matched against `:authority`.
+    pub hostnames: Vec<String>,
+    /// Rules.
+    pub rules: Vec<GrpcRouteRule>,
+}
+
+/// One `GRPCRoute.spec.rules[]` entry.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+#[non_exhaustive]
+pub struct GrpcRouteRule {
+    /// Optional rule name.
+    pub name: Option<String>,
+    /// Matches (ORed); none matches every gRPC request.
+    pub matches: Vec<GrpcRouteMatch>,
+    /// Filters (RequestHeaderModifier, ResponseHeaderModifier, RequestMirror, ExtensionRef).
+    pub filters: Vec<HttpRouteFilter>,
+    /// Backends.
+    pub backend_refs: Vec<HttpBackendRef>,
+}
+
+/// `GRPCRouteMatch`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+#[non_exhaustive]
+pub struct GrpcRouteMatch {
+    /// Service/method condition.
+    pub method: Option<GrpcMethodMatch>,
+    /// Header (metadata) conditions, ANDed.
+    pub headers: Vec<HttpHeaderMatch>,
+}
+
+/// `GRPCMethodMatch`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+#[non_exhaustive]
+pub struct GrpcMethodMatch {
+    /// `Exact` (default) or `RegularExpression`.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    /// Fully qualified service name, e.g. `pkg.Service`.
+    pub service: Option<String>,
+    /// Method name.
+    pub method: Option<String>,
+}

@@ -27,7 +27,7 @@ impl Router {
             gateway: format!("{}/{}", gw.namespace, gw.name),
             listener: listener.name.clone(),
             hostname: Some(winner.vhost.host.to_string()),
-            kind: Some("HTTPRoute".into()),
+            kind: Some(route.kind.as_str().into()),
             namespace: Some(route.namespace.clone()),
             name: Some(route.name.clone()),
             rule: Some(rule.index),

@@ -73,10 +73,13 @@ impl Router {
     /// As [`Router::compile`].
     pub fn compile_with(resources: &Resources, config: Config) -> Result<Self, CompileError> {
         let attached = attach(resources, &config);
+        // Lints (identical, shadowed, unreachable rules) run on the attached IR.
+        let mut diagnostics = attached.diagnostics;
+        diagnostics.extend(crate::lint::lint(&attached.ir));
         Ok(Self::from_ir(
             attached.ir,
             attached.status,
-            attached.diagnostics,
+            diagnostics,
             config,
         ))
     }
@@ -399,9 +402,12 @@ fn prefix_keys(path: &str) -> impl Iterator<Item = &str> {
 
 /// Method, header and query conditions (the path is checked by the index).
 pub(crate) fn residual_matches(m: &Match, request: &Request<'_>) -> bool {
-    m.method
-        .as_deref()
-        .is_none_or(|method| method == request.method())
+    m.grpc
+        .as_ref()
+        .is_none_or(|g| g.matches_path(request.path()))
+        && m.method
+            .as_deref()
+            .is_none_or(|method| method == request.method())
         && m.headers
             .iter()
             .all(|h| request.header(&h.name).is_some_and(|v| h.value.matches(v)))
@@ -416,6 +422,12 @@ pub(crate) fn residual_matches(m: &Match, request: &Request<'_>) -> bool {
 fn mismatch(m: &Match, request: &Request<'_>) -> Option<String> {
     if !m.path.matches(request.path()) {
         return Some("path".into());
+    }
+    if m.grpc
+        .as_ref()
+        .is_some_and(|g| !g.matches_path(request.path()))
+    {
+        return Some("gRPC service/method".into());
     }
     if let Some(method) = &m.method {
         if method != request.method() {
@@ -440,6 +452,18 @@ fn mismatch(m: &Match, request: &Request<'_>) -> Option<String> {
 
 /// A short human description of a match.
 pub(crate) fn summarize(m: &Match) -> String {
+    if let Some(g) = &m.grpc {
+        let part = |v: &Option<ValueMatch>| match v {
+            None => "*".to_owned(),
+            Some(ValueMatch::Exact(x)) => x.clone(),
+            Some(ValueMatch::Regex(re)) => format!("~{}", re.as_str()),
+        };
+        let mut s = format!("gRPC {}/{}", part(&g.service), part(&g.method));
+        for h in &m.headers {
+            let _ = write!(s, ", header {}", h.name);
+        }
+        return s;
+    }
     let mut s = match &m.path {
         PathMatch::Exact(p) => format!("Exact {p}"),
         PathMatch::Prefix(p) => format!("PathPrefix {p}"),
