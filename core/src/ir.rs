@@ -43,6 +43,12 @@ pub enum Protocol {
     Http,
     /// HTTP over TLS, terminated at the Gateway.
     Https,
+    /// TLS routed by SNI (TLSRoute), passed through or terminated (see [`Listener::tls_passthrough`]).
+    Tls,
+    /// Raw TCP (TCPRoute).
+    Tcp,
+    /// UDP datagrams (UDPRoute).
+    Udp,
 }
 
 /// A listener and the routes attached to it.
@@ -57,6 +63,8 @@ pub struct Listener {
     pub protocol: Protocol,
     /// Lower-case hostname (`*.`-wildcard allowed); `None` matches every host.
     pub hostname: Option<String>,
+    /// TLS listeners: `tls.mode: Passthrough` (the backend receives the client's TLS stream).
+    pub tls_passthrough: bool,
     /// Whether the data plane serves it: `false` when its certificates do not
     /// resolve or it conflicts with another listener. Requests for it are refused.
     pub programmed: bool,
@@ -142,6 +150,12 @@ pub enum RouteKind {
     Http,
     /// GRPCRoute.
     Grpc,
+    /// TLSRoute (routed by SNI).
+    Tls,
+    /// TCPRoute.
+    Tcp,
+    /// UDPRoute.
+    Udp,
 }
 
 impl RouteKind {
@@ -150,7 +164,15 @@ impl RouteKind {
         match self {
             RouteKind::Http => "HTTPRoute",
             RouteKind::Grpc => "GRPCRoute",
+            RouteKind::Tls => "TLSRoute",
+            RouteKind::Tcp => "TCPRoute",
+            RouteKind::Udp => "UDPRoute",
         }
+    }
+
+    /// Whether requests are routed per connection (TLS, TCP, UDP) rather than per HTTP request.
+    pub fn is_l4(self) -> bool {
+        matches!(self, RouteKind::Tls | RouteKind::Tcp | RouteKind::Udp)
     }
 }
 
@@ -214,14 +236,8 @@ pub struct GrpcMethod {
 }
 
 impl GrpcMethod {
-    /// Whether a request path `/{service}/{method}` satisfies the condition.
-    ///
-    /// ```
-    /// use gatewright::ir::{GrpcMethod, ValueMatch};
-    /// let m = GrpcMethod { service: Some(ValueMatch::Exact("pkg.Echo".into())), method: None };
-    /// assert!(m.matches_path("/pkg.Echo/Ping"));
-    /// assert!(!m.matches_path("/pkg.Echo/Ping/extra"));
-    /// ```
+    /// Whether a request path `/{service}/{method}` satisfies the condition
+    /// (see [`split_grpc_path`]).
     pub fn matches_path(&self, path: &str) -> bool {
         let Some((service, method)) = split_grpc_path(path) else {
             return false;
@@ -232,6 +248,12 @@ impl GrpcMethod {
 }
 
 /// Splits a gRPC request path `/{service}/{method}` into its two parts.
+///
+/// ```
+/// use gatewright::ir::split_grpc_path;
+/// assert_eq!(split_grpc_path("/pkg.Echo/Ping"), Some(("pkg.Echo", "Ping")));
+/// assert_eq!(split_grpc_path("/pkg.Echo/Ping/extra"), None);
+/// ```
 pub fn split_grpc_path(path: &str) -> Option<(&str, &str)> {
     let (service, method) = path.strip_prefix('/')?.split_once('/')?;
     (!service.is_empty() && !method.is_empty() && !method.contains('/'))

@@ -57,6 +57,7 @@ mod config;
 mod diag;
 mod error;
 pub mod ir;
+mod lint;
 pub mod precedence;
 pub mod resource;
 mod route;
@@ -72,8 +73,8 @@ pub use error::{CompileError, ParseError};
 pub use resource::{Object, Resources};
 pub use route::{listener_rank, modify_path, pick, scale};
 pub use route::{
-    Action, BackendName, Considered, Decision, Explanation, Forward, MirrorTo, Provenance,
-    RedirectTo, Request, Respond, RetryPolicy, Router, Upstream,
+    Action, BackendName, Connect, Connection, Considered, Decision, Explanation, Forward, MirrorTo,
+    Provenance, RedirectTo, Request, Respond, RetryPolicy, Router, Transport, Upstream,
 };
 
 /// The README's examples, run as doctests.

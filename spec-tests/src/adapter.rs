@@ -2,7 +2,7 @@
 //! test's objects into a [`Router`] and reports its decisions as [`Observed`].
 
 use base64::Engine as _;
-use gatewright::{Action, Config, Request, Resources, Router};
+use gatewright::{Action, Config, Connection, Request, Resources, Router};
 use serde_json::Value;
 
 use crate::engine::{
@@ -30,6 +30,8 @@ impl Engine for Gatewright {
             .iter()
             .cloned()
             .map(fill_synthetic_certificate)
+            .enumerate()
+            .map(|(i, o)| with_creation_time(o, i))
             .collect();
         let text = serde_json::to_string(&objects).map_err(|e| e.to_string())?;
         let resources = Resources::from_json(&text).map_err(|e| e.to_string())?;
@@ -63,12 +65,43 @@ fn fill_synthetic_certificate(mut object: Value) -> Value {
     object
 }
 
+/// The corpus lists objects in creation order (its README) and upstream applies
+/// them in that order, so an object without `creationTimestamp` gets one a second
+/// after the previous object: the route age tie-break then behaves as in a cluster.
+fn with_creation_time(mut object: Value, index: usize) -> Value {
+    if let Some(meta) = object.get_mut("metadata").and_then(Value::as_object_mut) {
+        if !meta.contains_key("creationTimestamp") {
+            let secs = index % 86_400;
+            let stamp = format!(
+                "2026-01-01T{:02}:{:02}:{:02}Z",
+                secs / 3600,
+                secs / 60 % 60,
+                secs % 60
+            );
+            meta.insert("creationTimestamp".into(), Value::String(stamp));
+        }
+    }
+    object
+}
+
 struct CompiledRouter {
     router: Router,
 }
 
 impl Compiled for CompiledRouter {
     fn route(&self, entry: &Entry, request: &CaseRequest, entropy: u64) -> Observed {
+        let transport = match request.protocol.as_deref() {
+            Some("TLS" | "TCP") => Some(Connection::tcp(entry.port)),
+            Some("UDP") => Some(Connection::udp(entry.port)),
+            _ => None,
+        };
+        if let Some(conn) = transport {
+            let mut conn = conn.gateway(&entry.namespace, &entry.name);
+            if let Some(sni) = &request.sni {
+                conn = conn.sni(sni);
+            }
+            return observe(self.router.route_connection(&conn, entropy).action, request);
+        }
         let path_and_query = match &request.query {
             Some(q) => format!("{}?{q}", request.path),
             None => request.path.clone(),
@@ -87,9 +120,48 @@ impl Compiled for CompiledRouter {
         if let Some(sni) = &request.sni {
             req = req.sni(sni);
         }
-        let decision = self.router.route_with(&req, entropy);
-        let mut observed = Observed::default();
-        match decision.action {
+        observe(self.router.route_with(&req, entropy).action, request)
+    }
+
+    fn status(&self) -> Vec<Value> {
+        serde_json::to_value(&self.router.status().objects)
+            .ok()
+            .and_then(|v| match v {
+                Value::Array(items) => Some(items),
+                _ => None,
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// What a client and backend would observe for an action.
+fn observe(action: Action, request: &CaseRequest) -> Observed {
+    let mut observed = Observed::default();
+    {
+        match action {
+            Action::Connect(c) => {
+                observed.status = 200;
+                observed.backend = Some((c.backend.namespace.clone(), c.backend.name.clone()));
+                observed.backend_connection = Some(
+                    if c.tls_passthrough {
+                        "tls"
+                    } else {
+                        "plaintext"
+                    }
+                    .to_owned(),
+                );
+                observed.backend_sni = c.sni.clone();
+                // Passthrough forwards the client's bytes: an HTTP request inside arrives unchanged.
+                if !request.method.is_empty() {
+                    observed.upstream = Some(Upstream {
+                        method: request.method.clone(),
+                        host: request.host.clone().unwrap_or_default(),
+                        path: request.path.clone(),
+                        query: request.query.clone(),
+                        headers: request.headers.clone(),
+                    });
+                }
+            }
             Action::Forward(f) => {
                 observed.status = 200;
                 observed.backend = Some((f.backend.namespace.clone(), f.backend.name.clone()));
@@ -132,16 +204,6 @@ impl Compiled for CompiledRouter {
             }
             _ => observed.status = 0,
         }
-        observed
     }
-
-    fn status(&self) -> Vec<Value> {
-        serde_json::to_value(&self.router.status().objects)
-            .ok()
-            .and_then(|v| match v {
-                Value::Array(items) => Some(items),
-                _ => None,
-            })
-            .unwrap_or_default()
-    }
+    observed
 }

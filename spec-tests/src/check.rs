@@ -96,7 +96,7 @@ pub fn check_observed(observed: &Observed, case: &Case) -> Vec<String> {
             expected,
             &expect.not_asserted_upstream,
         ));
-    } else if expects_unchanged_forwarding(expect) {
+    } else if expects_unchanged_forwarding(expect) && !is_connection(&case.request) {
         let unchanged = ExpectedRequest {
             path: Some(case.request.path.clone()),
             method: Some(case.request.method.clone()),
@@ -119,8 +119,14 @@ pub fn check_observed(observed: &Observed, case: &Case) -> Vec<String> {
     if !expect.mirrored_to.is_empty() {
         failures.extend(check_mirrors(&observed.mirrors, &expect.mirrored_to));
     }
+    failures.extend(check_backend_connection(observed, expect));
     failures.extend(unsupported_keys(expect));
     failures
+}
+
+/// TLS, TCP and UDP cases carry no HTTP request to compare.
+fn is_connection(request: &CaseRequest) -> bool {
+    matches!(request.protocol.as_deref(), Some("TLS" | "TCP" | "UDP"))
 }
 
 /// `not_asserted_upstream` lists `key`.
@@ -144,11 +150,7 @@ fn expects_unchanged_forwarding(expect: &Expect) -> bool {
 
 /// Expectation keys that [`Observed`] has no data for: they fail rather than pass silently.
 fn unsupported_keys(expect: &Expect) -> Vec<String> {
-    let present = [
-        ("backend_connection", expect.backend_connection.is_some()),
-        ("backend_sni", expect.backend_sni.is_some()),
-        ("backend_tls", expect.backend_tls.is_some()),
-    ];
+    let present = [("backend_tls", expect.backend_tls.is_some())];
     present
         .iter()
         .filter(|(key, is_present)| *is_present && !skipped(expect, key))
@@ -156,6 +158,28 @@ fn unsupported_keys(expect: &Expect) -> Vec<String> {
             format!("expectation `{key}` cannot be checked: Observed has no field for it")
         })
         .collect()
+}
+
+/// Check `backend_connection` and `backend_sni` (L4 routes) against the observation.
+pub fn check_backend_connection(observed: &Observed, expect: &Expect) -> Vec<String> {
+    let mut failures = Vec::new();
+    if let Some(want) = &expect.backend_connection {
+        if observed.backend_connection.as_deref() != Some(want.as_str()) {
+            failures.push(format!(
+                "expected the backend to receive {want}, got {:?}",
+                observed.backend_connection
+            ));
+        }
+    }
+    if let Some(want) = &expect.backend_sni {
+        if observed.backend_sni.as_deref() != Some(want.as_str()) {
+            failures.push(format!(
+                "expected backend SNI {want}, got {:?}",
+                observed.backend_sni
+            ));
+        }
+    }
+    failures
 }
 
 /// Check the outcome keys (`status`, `status_other_than`, `grpc_status`,

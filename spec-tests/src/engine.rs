@@ -113,6 +113,11 @@ pub struct Observed {
     pub timeouts: Timeouts,
     /// Retry policy that applies to the request, if any.
     pub retry: Option<Retry>,
+    /// For proxied connections: `"tls"` when the backend receives a TLS stream
+    /// (passthrough or re-encrypted), `"plaintext"` otherwise.
+    pub backend_connection: Option<String>,
+    /// The SNI the backend sees, when it receives TLS.
+    pub backend_sni: Option<String>,
 }
 
 /// The request as a backend receives it.

@@ -603,3 +603,71 @@ fn garbage_input_does_not_panic() {
         assert!(!r.stderr.contains("panicked"), "{text:?}: {}", r.stderr);
     }
 }
+
+fn lints_example() -> String {
+    root().join("examples/lints.yaml").display().to_string()
+}
+
+#[test]
+fn check_reports_lints_and_listener_conflict() {
+    let r = run(&["check", "-f", &lints_example()]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    for needle in [
+        "error[listener-conflict]: Gateway infra/edge spec.listeners[1]",
+        "warning[shadowed-rule]: HTTPRoute shop/api spec.rules[1]: ",
+        "rule 0 of this route (PathPrefix /api)",
+        "warning[identical-match]: HTTPRoute shop/checkout-v2 spec.rules[0].matches[0]: ",
+        "HTTPRoute shop/checkout rule 0 match 0 on Gateway infra/edge listener shop, hostname shop.example.com",
+        "an older route (creationTimestamp)",
+        "warning[unreachable-regex]: HTTPRoute shop/storefront spec.rules[1].matches[0].path.value",
+        "FAILED:",
+    ] {
+        assert!(r.stdout.contains(needle), "{needle:?} not in:\n{}", r.stdout);
+    }
+}
+
+#[test]
+fn check_json_lists_lint_codes() {
+    let r = run(&["check", "-f", &lints_example(), "-o", "json"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let j = r.json();
+    assert_eq!(j["ok"], false);
+    let codes: Vec<(String, String)> = j["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap_or_default().to_owned(),
+                d["severity"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    for (code, severity) in [
+        ("listener-conflict", "error"),
+        ("shadowed-rule", "warning"),
+        ("identical-match", "warning"),
+        ("unreachable-regex", "warning"),
+    ] {
+        assert!(
+            codes.iter().any(|(c, s)| c == code && s == severity),
+            "{code}/{severity} not in {codes:?}"
+        );
+    }
+}
+
+#[test]
+fn lint_findings_agree_with_routing() {
+    // The shadowed regex rule: the PathPrefix /api rule answers instead.
+    let d = route_json(
+        &lints_example(),
+        &["GET http://shop.example.com/api/v2/orders/7"],
+    );
+    assert_eq!(d["action"]["backend"]["name"], "api", "{d}");
+    // The identical match: the older route wins.
+    let d = route_json(
+        &lints_example(),
+        &["POST http://shop.example.com/api/checkout/cart"],
+    );
+    assert_eq!(d["action"]["backend"]["name"], "checkout", "{d}");
+}

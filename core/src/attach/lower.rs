@@ -1,4 +1,4 @@
-//! Lowering HTTPRoute rules into IR rules: validation, regex compilation,
+//! Lowering route rules (HTTPRoute, GRPCRoute, TLSRoute, TCPRoute, UDPRoute) into IR rules: validation, regex compilation,
 //! filter interpretation and backendRef resolution.
 
 use std::sync::Arc;
@@ -11,7 +11,8 @@ use crate::ir::{
 };
 use crate::resource::model::{
     BackendRef, GrpcRoute, GrpcRouteRule, HttpBackendRef, HttpHeaderFilter, HttpHeaderMatch,
-    HttpPathModifier, HttpRoute, HttpRouteFilter, HttpRouteMatch, HttpRouteRule,
+    HttpPathModifier, HttpRoute, HttpRouteFilter, HttpRouteMatch, HttpRouteRule, L4Route,
+    L4RouteRule,
 };
 
 /// Methods allowed in `HTTPRouteMatch.method` (`HTTPMethod`, httproute_types.go 713–727).
@@ -47,6 +48,30 @@ impl Lowerer<'_, '_> {
 
     pub(crate) fn lower_grpc_route(self, route: &GrpcRoute) -> LoweredRoute {
         self.lower_rules(&route.spec.rules, Self::lower_grpc_rule)
+    }
+
+    /// A TLSRoute, TCPRoute or UDPRoute: backends only. Only the first rule is
+    /// used (TLSRoute v1 allows exactly one; `TCPRouteSpec.Rules`/`UDPRouteSpec.Rules`
+    /// in v1alpha2 allowed several but gave no way to choose between them).
+    pub(crate) fn lower_l4_route(self, route: &L4Route) -> LoweredRoute {
+        self.lower_rules(&route.spec.rules, |this, index, rule: &L4RouteRule| {
+            let mut action = RuleAction::default();
+            for (j, b) in rule.backend_refs.iter().enumerate() {
+                let target =
+                    this.resolve_backend(b, &format!("spec.rules[{index}].backendRefs[{j}]"));
+                action.backends.push(Backend {
+                    weight: b.weight.unwrap_or(1),
+                    target,
+                    filters: Filters::default(),
+                });
+            }
+            Ok(Rule {
+                index,
+                name: rule.name.clone(),
+                matches: vec![default_match()],
+                action: Arc::new(action),
+            })
+        })
     }
 
     /// Lowers every rule; an invalid rule is dropped with a diagnostic and the
@@ -490,7 +515,7 @@ impl Lowerer<'_, '_> {
         }
         if namespace != self.namespace
             && !self.refs.granted(
-                (GATEWAY_GROUP, "HTTPRoute", self.namespace),
+                (GATEWAY_GROUP, self.object.kind.as_str(), self.namespace),
                 ("", "Service", namespace, &b.name),
             )
         {
@@ -532,7 +557,11 @@ impl Lowerer<'_, '_> {
         // reason `UnsupportedProtocol` (shared_types.go, RouteReasonUnsupportedProtocol;
         // GEP-1911 backend protocol selection). HTTP routes can reach HTTP/1, h2c,
         // WebSocket, TLS-originated HTTP and gRPC backends.
-        if let Some(app) = &service_port.app_protocol {
+        let l4 = matches!(
+            self.object.kind.as_str(),
+            "TLSRoute" | "TCPRoute" | "UDPRoute"
+        );
+        if let Some(app) = service_port.app_protocol.as_ref().filter(|_| !l4) {
             let known = [
                 "http",
                 "https",

@@ -168,6 +168,24 @@ pub(crate) fn attach(resources: &Resources, config: &Config) -> Attached {
                 &r.spec.parent_refs,
                 &r.spec.hostnames,
             ),
+            Object::TlsRoute(r) => (
+                RouteKind::Tls,
+                &r.metadata,
+                &r.spec.parent_refs,
+                &r.spec.hostnames,
+            ),
+            Object::TcpRoute(r) => (
+                RouteKind::Tcp,
+                &r.metadata,
+                &r.spec.parent_refs,
+                &r.spec.hostnames,
+            ),
+            Object::UdpRoute(r) => (
+                RouteKind::Udp,
+                &r.metadata,
+                &r.spec.parent_refs,
+                &r.spec.hostnames,
+            ),
             _ => continue,
         };
         let namespace = ns_of(meta.namespace.as_ref());
@@ -193,6 +211,9 @@ pub(crate) fn attach(resources: &Resources, config: &Config) -> Attached {
         let lowered = match object {
             Object::GrpcRoute(r) => lowerer.lower_grpc_route(r),
             Object::HttpRoute(r) => lowerer.lower_route(r),
+            Object::TlsRoute(r) | Object::TcpRoute(r) | Object::UdpRoute(r) => {
+                lowerer.lower_l4_route(r)
+            }
             _ => continue,
         };
         let input = RouteInput {
@@ -415,8 +436,14 @@ fn attach_gateway<'r>(
         let protocol = match l.protocol.as_str() {
             "HTTP" => Some(Protocol::Http),
             "HTTPS" => Some(Protocol::Https),
+            "TLS" => Some(Protocol::Tls),
+            "TCP" => Some(Protocol::Tcp),
+            "UDP" => Some(Protocol::Udp),
             _ => None,
         };
+        // `GatewayTLSConfig.Mode` defaults to Terminate.
+        let passthrough = protocol == Some(Protocol::Tls)
+            && l.tls.as_ref().and_then(|t| t.mode.as_deref()) == Some("Passthrough");
         let mut accepted = protocol.is_some();
         let mut resolved: Result<(), (&str, String)> = Ok(());
         let mut accepted_reason = ("Accepted", String::new());
@@ -448,7 +475,9 @@ fn attach_gateway<'r>(
                 "unsupported route kinds in allowedRoutes.kinds".into(),
             ));
         }
-        if protocol == Some(Protocol::Https) {
+        let terminates =
+            protocol == Some(Protocol::Https) || (protocol == Some(Protocol::Tls) && !passthrough);
+        if terminates {
             if let Err(e) = check_certificates(l, &namespace, refs) {
                 diagnostics.push(Diagnostic::new(
                     Code::InvalidCertificateRef,
@@ -498,7 +527,7 @@ fn attach_gateway<'r>(
                 conditions,
             },
         });
-        ir_listeners.push((protocol, cert_ok && accepted));
+        ir_listeners.push((protocol, cert_ok && accepted, passthrough));
     }
     // Conflicts between listeners on one port (`GatewaySpec.Listeners`: listeners on a
     // port must be distinct by protocol compatibility and hostname).
@@ -554,13 +583,14 @@ fn attach_gateway<'r>(
                 .listeners
                 .iter()
                 .zip(&ir_listeners)
-                .filter_map(|(l, (protocol, programmed))| {
+                .filter_map(|(l, (protocol, programmed, passthrough))| {
                     Some(ir::Listener {
                         name: l.name.clone(),
                         port: l.port,
                         protocol: (*protocol)?,
                         hostname: l.hostname.as_ref().map(|h| h.to_ascii_lowercase()),
                         programmed: *programmed,
+                        tls_passthrough: *passthrough,
                         attachments: Vec::new(),
                     })
                 })
@@ -582,6 +612,9 @@ fn attach_gateway<'r>(
 pub(crate) fn kinds_for_protocol(protocol: &str) -> &'static [&'static str] {
     match protocol {
         "HTTP" | "HTTPS" => &["HTTPRoute", "GRPCRoute"],
+        "TLS" => &["TLSRoute"],
+        "TCP" => &["TCPRoute"],
+        "UDP" => &["UDPRoute"],
         _ => &[],
     }
 }
@@ -625,10 +658,13 @@ fn check_certificates<'a>(
     let Some(tls) = &l.tls else {
         return Err((
             "InvalidCertificateRef",
-            "HTTPS listener has no tls.certificateRefs".into(),
+            format!(
+                "{} listener terminating TLS has no tls.certificateRefs",
+                l.protocol
+            ),
         ));
     };
-    if tls.mode.as_deref().is_some_and(|m| m != "Terminate") {
+    if l.protocol == "HTTPS" && tls.mode.as_deref().is_some_and(|m| m != "Terminate") {
         return Err((
             "InvalidCertificateRef",
             "HTTPS listeners terminate TLS (tls.mode must be Terminate)".into(),
@@ -637,7 +673,10 @@ fn check_certificates<'a>(
     if tls.certificate_refs.is_empty() {
         return Err((
             "InvalidCertificateRef",
-            "HTTPS listener has no tls.certificateRefs".into(),
+            format!(
+                "{} listener terminating TLS has no tls.certificateRefs",
+                l.protocol
+            ),
         ));
     }
     for r in &tls.certificate_refs {
@@ -708,7 +747,11 @@ fn listener_conflicts(listeners: &[Listener]) -> Vec<Option<&'static str>> {
             if i == j || a.port != b.port {
                 continue;
             }
+            // UDP and the TCP-based protocols use different transports, so they may
+            // share a port number; HTTPS and TLS share by SNI.
+            let udp = |p: &str| p == "UDP";
             let compatible = a.protocol == b.protocol
+                || udp(&a.protocol) != udp(&b.protocol)
                 || matches!(
                     (a.protocol.as_str(), b.protocol.as_str()),
                     ("HTTPS", "TLS") | ("TLS", "HTTPS")

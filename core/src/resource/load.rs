@@ -4,8 +4,8 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::model::{
-    ConfigMap, Gateway, GatewayClass, GrpcRoute, HttpRoute, Namespace, ReferenceGrant, Secret,
-    Service,
+    ConfigMap, Gateway, GatewayClass, GrpcRoute, HttpRoute, L4Route, Namespace, ReferenceGrant,
+    Secret, Service,
 };
 use crate::diag::{Code, Diagnostic, ObjectRef, Severity, GATEWAY_GROUP};
 use crate::error::{ParseError, ParseErrorInner};
@@ -26,6 +26,12 @@ pub enum Object {
     HttpRoute(HttpRoute),
     /// `GRPCRoute`.
     GrpcRoute(GrpcRoute),
+    /// `TLSRoute`.
+    TlsRoute(L4Route),
+    /// `TCPRoute`.
+    TcpRoute(L4Route),
+    /// `UDPRoute`.
+    UdpRoute(L4Route),
     /// `ReferenceGrant` (v1 or v1beta1).
     ReferenceGrant(ReferenceGrant),
     /// `Namespace`.
@@ -322,6 +328,9 @@ impl Resources {
             (GATEWAY_GROUP, "Gateway") => Object::Gateway(typed(&value, origin, &err)?),
             (GATEWAY_GROUP, "HTTPRoute") => Object::HttpRoute(typed(&value, origin, &err)?),
             (GATEWAY_GROUP, "GRPCRoute") => Object::GrpcRoute(typed(&value, origin, &err)?),
+            (GATEWAY_GROUP, "TLSRoute") => Object::TlsRoute(typed(&value, origin, &err)?),
+            (GATEWAY_GROUP, "TCPRoute") => Object::TcpRoute(typed(&value, origin, &err)?),
+            (GATEWAY_GROUP, "UDPRoute") => Object::UdpRoute(typed(&value, origin, &err)?),
             (GATEWAY_GROUP, "ReferenceGrant") => {
                 Object::ReferenceGrant(typed(&value, origin, &err)?)
             }

@@ -760,3 +760,41 @@ pub struct GrpcMethodMatch {
     /// Method name.
     pub method: Option<String>,
 }
+
+// === TLSRoute, TCPRoute, UDPRoute ===
+
+/// `TLSRoute`, `TCPRoute` or `UDPRoute` (`gateway.networking.k8s.io` v1, v1alpha2,
+/// v1alpha3): the same shape, with `hostnames` only on TLSRoute.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default)]
+#[non_exhaustive]
+pub struct L4Route {
+    /// Metadata.
+    pub metadata: ObjectMeta,
+    /// Spec.
+    pub spec: L4RouteSpec,
+}
+
+/// `spec` of an L4 route.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+#[non_exhaustive]
+pub struct L4RouteSpec {
+    /// Parents the route attaches to.
+    pub parent_refs: Vec<ParentReference>,
+    /// SNI hostnames (TLSRoute).
+    pub hostnames: Vec<String>,
+    /// Rules (TLSRoute v1 has exactly one).
+    pub rules: Vec<L4RouteRule>,
+}
+
+/// One rule of an L4 route.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+#[non_exhaustive]
+pub struct L4RouteRule {
+    /// Optional rule name.
+    pub name: Option<String>,
+    /// Backends.
+    pub backend_refs: Vec<BackendRef>,
+}

@@ -30,7 +30,7 @@ impl Decision {
     /// ```
     pub fn status(&self) -> Option<u16> {
         match &self.action {
-            Action::Forward(_) => None,
+            Action::Forward(_) | Action::Connect(_) => None,
             Action::Redirect(r) => Some(r.status),
             Action::Respond(r) => Some(r.status),
             Action::Reject { .. } => Some(0),
@@ -41,6 +41,7 @@ impl Decision {
     pub fn backend(&self) -> Option<&BackendName> {
         match &self.action {
             Action::Forward(f) => Some(&f.backend),
+            Action::Connect(c) => Some(&c.backend),
             _ => None,
         }
     }
@@ -53,6 +54,8 @@ impl Decision {
 pub enum Action {
     /// Send the (modified) request to a backend.
     Forward(Box<Forward>),
+    /// Open a connection to a backend (TLSRoute, TCPRoute, UDPRoute).
+    Connect(Box<Connect>),
     /// Answer with a redirect.
     Redirect(RedirectTo),
     /// Answer directly: 404 no route, 421 misdirected, 500 invalid backend, CORS preflight.
@@ -62,6 +65,21 @@ pub enum Action {
         /// Why.
         reason: String,
     },
+}
+
+/// Proxy a connection (or datagram) to a backend.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Connect {
+    /// The chosen backend.
+    pub backend: BackendName,
+    /// Whether the backend receives the client's TLS stream as is (TLS Passthrough);
+    /// otherwise it receives plain bytes (TCP, UDP, or TLS terminated at the Gateway).
+    pub tls_passthrough: bool,
+    /// The SNI the backend sees (passthrough only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sni: Option<String>,
 }
 
 /// A Service port.

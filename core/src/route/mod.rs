@@ -1,14 +1,16 @@
 //! Stage 4, route: the compiled [`Router`] and its lookup.
 
 mod actions;
+mod connection;
 pub use actions::{modify_path, pick, scale};
 mod decision;
 mod request;
 
 use std::fmt::Write as _;
 
+pub use connection::{Connection, Transport};
 pub use decision::{
-    Action, BackendName, Considered, Decision, Explanation, Forward, MirrorTo, Provenance,
+    Action, BackendName, Connect, Considered, Decision, Explanation, Forward, MirrorTo, Provenance,
     RedirectTo, Respond, RetryPolicy, Upstream,
 };
 pub use request::Request;
@@ -127,7 +129,7 @@ impl Router {
     /// entropy gives the same decision. Never panics.
     pub fn route_with(&self, request: &Request<'_>, entropy: u64) -> Decision {
         let host = lower(request.host());
-        let entry = match self.enter(request, &host) {
+        let entry = match self.enter(request, &host, entropy) {
             Ok(entry) => entry,
             Err(decision) => return decision,
         };
@@ -142,7 +144,7 @@ impl Router {
     pub fn explain(&self, request: &Request<'_>, entropy: u64) -> Explanation {
         let decision = self.route_with(request, entropy);
         let host = lower(request.host());
-        let Ok(entry) = self.enter(request, &host) else {
+        let Ok(entry) = self.enter(request, &host, entropy) else {
             return Explanation {
                 decision,
                 listener: "none".into(),
@@ -214,26 +216,13 @@ impl Router {
         clippy::result_large_err,
         reason = "private; the error is the final decision, built once per request"
     )]
-    fn enter(&self, request: &Request<'_>, host: &str) -> Result<Entry<'_>, Decision> {
-        let gateway = match request.gateway {
-            Some((ns, name)) => self
-                .ir
-                .gateways
-                .iter()
-                .position(|g| g.namespace == ns && g.name == name),
-            None if self.ir.gateways.len() == 1 => Some(0),
-            None => None,
-        };
-        let Some(g) = gateway else {
-            let reason = match request.gateway {
-                Some((ns, name)) => format!("Gateway {ns}/{name} is not served"),
-                None => format!(
-                    "{} Gateways are served; say which one the request entered",
-                    self.ir.gateways.len()
-                ),
-            };
-            return Err(reject(reason));
-        };
+    fn enter(
+        &self,
+        request: &Request<'_>,
+        host: &str,
+        entropy: u64,
+    ) -> Result<Entry<'_>, Decision> {
+        let g = self.gateway_index(request.gateway)?;
         let gw = &self.ir.gateways[g];
         let index = &self.index[g];
         if let Some(name) = request.listener {
@@ -246,12 +235,26 @@ impl Router {
             return self.checked_entry(g, l);
         }
         let port = request.entry_port();
-        let Some((_, on_port)) = index.ports.iter().find(|(p, _)| *p == port) else {
-            return Err(reject(format!(
-                "Gateway {}/{} has no listener on port {port}",
-                gw.namespace, gw.name
-            )));
-        };
+        let on_port: Vec<usize> = index
+            .ports
+            .iter()
+            .find(|(p, _)| *p == port)
+            .map(|(_, ls)| {
+                ls.iter()
+                    .copied()
+                    .filter(|&l| {
+                        matches!(gw.listeners[l].protocol, Protocol::Http | Protocol::Https)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        if on_port.is_empty() {
+            // No HTTP listener: a TLS or TCP listener on this port routes the connection
+            // (an HTTPS request through TLS passthrough is routed by its SNI).
+            let sni = request.sni.unwrap_or(host);
+            let conn = Connection::tcp(port).gateway_index(g).sni(sni);
+            return Err(self.route_connection(&conn, entropy));
+        }
         let matches = |l: usize, name: &str| index.listener_hosts[l].matches(name);
         // Most specific listener hostname matching the Host header.
         let by_host = on_port.iter().copied().find(|&l| matches(l, host));
@@ -292,6 +295,32 @@ impl Router {
                 format!("no listener on port {port} matches host {host:?}"),
             )),
         }
+    }
+
+    /// The Gateway a request or connection entered: the named one, or the only one.
+    #[allow(
+        clippy::result_large_err,
+        reason = "private; the error is the final decision, built once per request"
+    )]
+    fn gateway_index(&self, gateway: Option<(&str, &str)>) -> Result<usize, Decision> {
+        let found = match gateway {
+            Some((ns, name)) => self
+                .ir
+                .gateways
+                .iter()
+                .position(|g| g.namespace == ns && g.name == name),
+            None if self.ir.gateways.len() == 1 => Some(0),
+            None => None,
+        };
+        found.ok_or_else(|| {
+            reject(match gateway {
+                Some((ns, name)) => format!("Gateway {ns}/{name} is not served"),
+                None => format!(
+                    "{} Gateways are served; say which one the request entered",
+                    self.ir.gateways.len()
+                ),
+            })
+        })
     }
 
     #[allow(
@@ -496,7 +525,7 @@ fn lower(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-fn reject(reason: String) -> Decision {
+pub(crate) fn reject(reason: String) -> Decision {
     Decision {
         action: Action::Reject { reason },
         matched: None,

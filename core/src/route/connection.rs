@@ -1,0 +1,213 @@
+//! Connection-level routing: TLSRoute (by SNI), TCPRoute and UDPRoute.
+
+use serde::Serialize;
+
+use super::{reject, Action, BackendName, Connect, Decision, Provenance, Router};
+use crate::compile::GatewayIndex;
+use crate::ir::{BackendTarget, HostMatch, Listener, Protocol, Route};
+use crate::precedence::{HostRank, RouteOrder};
+
+/// The transport of a connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[non_exhaustive]
+pub enum Transport {
+    /// A TCP connection (plain, or TLS with an SNI).
+    Tcp,
+    /// A UDP datagram from a new source.
+    Udp,
+}
+
+/// A new connection entering a Gateway, routed by [`Router::route_connection`].
+///
+/// ```
+/// use gatewright::{Connection, Transport};
+/// let tls = Connection::tcp(443).sni("db.example.com").gateway("infra", "edge");
+/// assert_eq!(tls.transport(), Transport::Tcp);
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct Connection<'a> {
+    gateway: Option<(&'a str, &'a str)>,
+    gateway_index: Option<usize>,
+    port: u16,
+    transport: Transport,
+    sni: Option<&'a str>,
+}
+
+impl<'a> Connection<'a> {
+    /// A TCP connection to `port` (add [`Connection::sni`] for TLS).
+    pub fn tcp(port: u16) -> Self {
+        Connection {
+            gateway: None,
+            gateway_index: None,
+            port,
+            transport: Transport::Tcp,
+            sni: None,
+        }
+    }
+
+    /// A UDP datagram to `port`.
+    pub fn udp(port: u16) -> Self {
+        Connection {
+            transport: Transport::Udp,
+            ..Self::tcp(port)
+        }
+    }
+
+    /// The TLS ClientHello SNI.
+    #[must_use]
+    pub fn sni(mut self, sni: &'a str) -> Self {
+        self.sni = Some(sni);
+        self
+    }
+
+    /// The Gateway the client connected to (default: the only one).
+    #[must_use]
+    pub fn gateway(mut self, namespace: &'a str, name: &'a str) -> Self {
+        self.gateway = Some((namespace, name));
+        self
+    }
+
+    pub(crate) fn gateway_index(mut self, index: usize) -> Self {
+        self.gateway_index = Some(index);
+        self
+    }
+
+    /// The transport.
+    pub fn transport(&self) -> Transport {
+        self.transport
+    }
+
+    /// The port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+}
+
+impl Router {
+    /// Routes a connection. TLS listeners choose the most specific listener
+    /// hostname matching the SNI, then the TLSRoute with the most specific
+    /// matching hostname; TCP and UDP listeners take the oldest attached route
+    /// (then `{namespace}/{name}`): `Listener.AllowedRoutes`, gateway_types.go
+    /// 456–470. The backend is chosen by weight from `entropy`; an invalid backend
+    /// refuses the connection (`TLSRouteRule.BackendRefs`).
+    pub fn route_connection(&self, conn: &Connection<'_>, entropy: u64) -> Decision {
+        let g = match conn.gateway_index {
+            Some(g) => g,
+            None => match self.gateway_index(conn.gateway) {
+                Ok(g) => g,
+                Err(d) => return d,
+            },
+        };
+        let gw = &self.ir.gateways[g];
+        let index: &GatewayIndex = &self.index[g];
+        let port = conn.port;
+        let on_port: Vec<usize> = index
+            .ports
+            .iter()
+            .find(|(p, _)| *p == port)
+            .map(|(_, ls)| ls.clone())
+            .unwrap_or_default();
+        let wanted = |l: &Listener| match conn.transport {
+            Transport::Udp => l.protocol == Protocol::Udp,
+            Transport::Tcp => matches!(l.protocol, Protocol::Tcp | Protocol::Tls),
+        };
+        let candidates: Vec<usize> = on_port
+            .into_iter()
+            .filter(|&l| wanted(&gw.listeners[l]))
+            .collect();
+        let sni = conn.sni.map(str::to_ascii_lowercase);
+        let tls_listeners: Vec<usize> = candidates
+            .iter()
+            .copied()
+            .filter(|&l| gw.listeners[l].protocol == Protocol::Tls)
+            .collect();
+        let chosen = match (&sni, tls_listeners.is_empty()) {
+            // Most specific listener hostname first (the port list is sorted that way).
+            (Some(sni), false) => tls_listeners
+                .into_iter()
+                .find(|&l| index.listener_hosts[l].matches(sni)),
+            _ => candidates
+                .into_iter()
+                .find(|&l| gw.listeners[l].protocol != Protocol::Tls),
+        };
+        let Some(l) = chosen else {
+            return reject(format!(
+                "no listener on port {port} accepts this connection (SNI {:?})",
+                conn.sni
+            ));
+        };
+        let listener = &gw.listeners[l];
+        if !listener.programmed {
+            return reject(format!(
+                "listener {} is not programmed (see its status)",
+                listener.name
+            ));
+        }
+        // The winning route: the most specific matching hostname (TLS), then the oldest, then namespace/name.
+        let mut best: Option<(HostRank, RouteOrder<'_>, &Route, &HostMatch)> = None;
+        for attachment in &listener.attachments {
+            let route = &self.ir.routes[attachment.route];
+            for host in &attachment.hostnames {
+                if listener.protocol == Protocol::Tls
+                    && !sni.as_deref().is_some_and(|s| host.matches(s))
+                {
+                    continue;
+                }
+                let key = (HostRank::of(host), RouteOrder::of(route));
+                if best.as_ref().is_none_or(|(h, o, _, _)| key < (*h, *o)) {
+                    best = Some((key.0, key.1, route, host));
+                }
+            }
+        }
+        let Some((_, _, route, host)) = best else {
+            return reject(format!(
+                "no route on listener {} matches (SNI {:?})",
+                listener.name, conn.sni
+            ));
+        };
+        let Some(rule) = route.rules.first() else {
+            return reject("the route has no rule".into());
+        };
+        let matched = Some(Provenance {
+            gateway: format!("{}/{}", gw.namespace, gw.name),
+            listener: listener.name.clone(),
+            hostname: Some(host.to_string()),
+            kind: Some(route.kind.as_str().into()),
+            namespace: Some(route.namespace.clone()),
+            name: Some(route.name.clone()),
+            rule: Some(rule.index),
+            rule_name: rule.name.clone(),
+            matched: None,
+        });
+        let decision = |action| Decision {
+            action,
+            matched: matched.clone(),
+        };
+        let Some(backend) = super::pick(&rule.action.backends, entropy) else {
+            return decision(Action::Reject {
+                reason: "the rule has no backend with a weight above 0".into(),
+            });
+        };
+        match &backend.target {
+            BackendTarget::Service {
+                namespace,
+                name,
+                port,
+            } => {
+                let passthrough = listener.protocol == Protocol::Tls && listener.tls_passthrough;
+                decision(Action::Connect(Box::new(Connect {
+                    backend: BackendName {
+                        namespace: namespace.clone(),
+                        name: name.clone(),
+                        port: *port,
+                    },
+                    tls_passthrough: passthrough,
+                    sni: if passthrough { sni.clone() } else { None },
+                })))
+            }
+            BackendTarget::Invalid { reason, name } => decision(Action::Reject {
+                reason: format!("backend {name} is invalid ({reason})"),
+            }),
+        }
+    }
+}
