@@ -266,14 +266,18 @@ pub struct ListenerStatus {
     pub conditions: Vec<Condition>,
 }
 
-/// `status` of a Gateway.
+/// `status` of a Gateway (and of a ListenerSet, which has the same shape).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GatewayStatus {
     /// Gateway conditions (Accepted, Programmed, ResolvedRefs when relevant).
     pub conditions: Vec<Condition>,
     /// Per-listener status.
     pub listeners: Vec<ListenerStatus>,
+    /// Number of ListenerSets attached (Gateways that accept ListenerSets).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attached_listener_sets: Option<u32>,
 }
 
 /// `status` of a GatewayClass.

@@ -21,7 +21,9 @@ use crate::diag::{
     StatusParentRef, StatusReport, GATEWAY_GROUP,
 };
 use crate::ir::{self, Attachment, Ir, Protocol, RouteKind};
-use crate::resource::model::{Gateway, Listener, ObjectMeta, ObjectReference, ParentReference};
+use crate::resource::model::{
+    Gateway, Listener, ListenerSet, ObjectMeta, ObjectReference, ParentReference,
+};
 use crate::resource::{Object, Resources};
 
 /// The controller name written into route status.
@@ -35,12 +37,29 @@ pub(crate) struct Attached {
 }
 
 /// Per-listener state while attaching.
-struct ListenerState {
+struct ListenerState<'r> {
+    spec: &'r Listener,
+    /// 0 for the Gateway's own listeners, k + 1 for the k-th attached ListenerSet.
+    owner: usize,
+    /// Namespace of the owner (for `allowedRoutes: Same` and certificate refs).
+    owner_namespace: String,
     /// Accepted: a supported protocol and a valid client validation config.
     accepted: bool,
+    /// Programmed: accepted, certificates resolved, no conflict.
+    programmed: bool,
     supported_kinds: Vec<GroupKind>,
     attached: HashSet<usize>,
     status: ListenerStatus,
+    /// Index in the IR gateway's listeners.
+    ir_listener: Option<usize>,
+}
+
+/// A ListenerSet whose parentRef names a Gateway of ours.
+struct SetState<'r> {
+    object: ObjectRef,
+    set: &'r ListenerSet,
+    /// Whether the Gateway's `allowedListeners` admits it.
+    allowed: bool,
 }
 
 struct GatewayState<'r> {
@@ -48,7 +67,8 @@ struct GatewayState<'r> {
     object: ObjectRef,
     /// Index in `ir.gateways`, when the Gateway is served.
     ir_index: Option<usize>,
-    listeners: Vec<ListenerState>,
+    listeners: Vec<ListenerState<'r>>,
+    sets: Vec<SetState<'r>>,
 }
 
 /// Runs attachment over all resources.
@@ -143,9 +163,11 @@ pub(crate) fn attach(resources: &Resources, config: &Config) -> Attached {
             }
             None => {}
         }
+        let sets = listener_sets_for(objects, gw, namespace);
         gateways.push(attach_gateway(
             gw,
             object_ref,
+            sets,
             &refs,
             &mut diagnostics,
             &mut ir,
@@ -240,12 +262,18 @@ pub(crate) fn attach(resources: &Resources, config: &Config) -> Attached {
         });
     }
 
-    // Gateway status, now that attachedRoutes are known.
+    // Gateway and ListenerSet status, now that attachedRoutes are known.
     let mut gateway_entries = Vec::new();
     for state in gateways {
         let mut gs = GatewayStatus::default();
-        let valid = state.listeners.iter().filter(|l| l.accepted).count();
-        let total = state.listeners.len();
+        let own = |l: &&ListenerState<'_>| l.owner == 0;
+        let valid = state
+            .listeners
+            .iter()
+            .filter(own)
+            .filter(|l| l.accepted)
+            .count();
+        let total = state.listeners.iter().filter(own).count();
         gs.conditions = gateway_conditions(
             state.gateway,
             &state.object,
@@ -254,21 +282,38 @@ pub(crate) fn attach(resources: &Resources, config: &Config) -> Attached {
             total,
             &mut diagnostics,
         );
-        let programmed = state.ir_index.is_some()
-            && state.listeners.iter().any(|l| {
-                l.status
-                    .conditions
-                    .iter()
-                    .any(|c| c.kind == "Programmed" && c.is_true())
-            });
+        let programmed =
+            state.ir_index.is_some() && state.listeners.iter().filter(own).any(|l| l.programmed);
         gs.conditions.push(if programmed {
             Condition::new("Programmed", true, "Programmed", "")
         } else {
             Condition::new("Programmed", false, "Invalid", "no listener is programmed")
         });
+        // `attachedListenerSets` counts the ListenerSets that are accepted: admitted,
+        // with at least one valid listener.
+        let attached_sets = (1..=state.sets.len())
+            .filter(|k| {
+                state.sets[k - 1].allowed
+                    && state
+                        .listeners
+                        .iter()
+                        .any(|l| l.owner == *k && l.programmed)
+            })
+            .count();
+        if !state.sets.is_empty() || state.gateway.spec.allowed_listeners.is_some() {
+            gs.attached_listener_sets = Some(u32::try_from(attached_sets).unwrap_or(u32::MAX));
+        }
+        let mut set_statuses: Vec<GatewayStatus> = state
+            .sets
+            .iter()
+            .map(|_| GatewayStatus::default())
+            .collect();
         for mut l in state.listeners {
             l.status.attached_routes = u32::try_from(l.attached.len()).unwrap_or(u32::MAX);
-            gs.listeners.push(l.status);
+            match l.owner {
+                0 => gs.listeners.push(l.status),
+                k => set_statuses[k - 1].listeners.push(l.status),
+            }
         }
         gateway_entries.push(StatusEntry {
             kind: "Gateway".into(),
@@ -276,6 +321,40 @@ pub(crate) fn attach(resources: &Resources, config: &Config) -> Attached {
             name: state.object.name.clone(),
             status: ObjectStatus::Gateway(gs),
         });
+        for (set, mut ss) in state.sets.into_iter().zip(set_statuses) {
+            // ListenerSet conditions: NotAllowed when the Gateway does not admit it,
+            // ListenersNotValid when none of its listeners is valid (listenerset_types.go).
+            let valid = ss.listeners.iter().any(|l| {
+                l.conditions
+                    .iter()
+                    .any(|c| c.kind == "Programmed" && c.is_true())
+            });
+            let (ok, reason, message) = if !set.allowed {
+                (
+                    false,
+                    "NotAllowed",
+                    "the Gateway's allowedListeners does not admit this ListenerSet",
+                )
+            } else if valid {
+                (true, "Accepted", "")
+            } else {
+                (false, "ListenersNotValid", "no listener is valid")
+            };
+            ss.conditions
+                .push(Condition::new("Accepted", ok, reason, message));
+            ss.conditions.push(Condition::new(
+                "Programmed",
+                ok,
+                if ok { "Programmed" } else { reason },
+                message,
+            ));
+            gateway_entries.push(StatusEntry {
+                kind: "ListenerSet".into(),
+                namespace: set.object.namespace.clone(),
+                name: set.object.name.clone(),
+                status: ObjectStatus::Gateway(ss),
+            });
+        }
     }
     // Gateways first, then routes, as a reader expects.
     let routes = std::mem::take(&mut status.objects);
@@ -419,119 +498,145 @@ fn check_secret_ref(
     }
 }
 
-/// Validates a Gateway's listeners and adds the served ones to the IR.
+/// ListenerSets whose parentRef names `gw`, oldest first, then by
+/// `{namespace}/{name}` (`ListenerSetSpec.Listeners`, listenerset_types.go 82–103).
+fn listener_sets_for<'r>(
+    objects: &'r [Object],
+    gw: &Gateway,
+    gw_namespace: &str,
+) -> Vec<(&'r ListenerSet, ObjectRef)> {
+    let mut sets: Vec<(&ListenerSet, ObjectRef)> = objects
+        .iter()
+        .filter_map(|o| match o {
+            Object::ListenerSet(ls) => Some(ls),
+            _ => None,
+        })
+        .filter(|ls| {
+            let ns = ns_of(ls.metadata.namespace.as_ref());
+            let p = &ls.spec.parent_ref;
+            p.kind.as_deref().unwrap_or("Gateway") == "Gateway"
+                && p.name == gw.metadata.name
+                && p.namespace.as_deref().unwrap_or(ns) == gw_namespace
+        })
+        .map(|ls| {
+            let ns = ns_of(ls.metadata.namespace.as_ref());
+            (
+                ls,
+                ObjectRef::new(GATEWAY_GROUP, "ListenerSet", Some(ns), &ls.metadata.name),
+            )
+        })
+        .collect();
+    sets.sort_by(|(a, ao), (b, bo)| {
+        let ta = a
+            .metadata
+            .creation_timestamp
+            .as_deref()
+            .and_then(parse_timestamp);
+        let tb = b
+            .metadata
+            .creation_timestamp
+            .as_deref()
+            .and_then(parse_timestamp);
+        let age = match (ta, tb) {
+            (Some(x), Some(y)) => x.cmp(&y),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        };
+        age.then_with(|| (&ao.namespace, &ao.name).cmp(&(&bo.namespace, &bo.name)))
+    });
+    sets
+}
+
+/// `GatewaySpec.AllowedListeners` (gateway_types.go 291–335): `from` defaults to `None`.
+fn listener_set_allowed(
+    gw: &Gateway,
+    gw_namespace: &str,
+    set_namespace: &str,
+    refs: &RefIndex<'_>,
+) -> bool {
+    let ns = gw
+        .spec
+        .allowed_listeners
+        .as_ref()
+        .and_then(|a| a.namespaces.as_ref());
+    match ns.and_then(|n| n.from.as_deref()).unwrap_or("None") {
+        "All" => true,
+        "Same" => set_namespace == gw_namespace,
+        "Selector" => ns
+            .and_then(|n| n.selector.as_ref())
+            .is_some_and(|s| refs.namespace_selected(set_namespace, s)),
+        _ => false,
+    }
+}
+
+/// Where a listener comes from: the Gateway (owner 0) or a ListenerSet.
+struct ListenerSource<'r, 'o> {
+    spec: &'r Listener,
+    owner: usize,
+    object: &'o ObjectRef,
+    field: String,
+}
+
+/// Validates a Gateway's listeners, merged with those of the ListenerSets it
+/// admits, and adds the served ones to the IR.
 fn attach_gateway<'r>(
     gw: &'r Gateway,
     object: ObjectRef,
+    sets: Vec<(&'r ListenerSet, ObjectRef)>,
     refs: &RefIndex<'_>,
     diagnostics: &mut Vec<Diagnostic>,
     ir: &mut Ir,
 ) -> GatewayState<'r> {
     let namespace = object.namespace.clone().unwrap_or_default();
-    let mut listeners = Vec::new();
-    let mut ir_listeners = Vec::new();
-    for (i, l) in gw.spec.listeners.iter().enumerate() {
-        let field = format!("spec.listeners[{i}]");
-        let mut conditions = Vec::new();
-        let protocol = match l.protocol.as_str() {
-            "HTTP" => Some(Protocol::Http),
-            "HTTPS" => Some(Protocol::Https),
-            "TLS" => Some(Protocol::Tls),
-            "TCP" => Some(Protocol::Tcp),
-            "UDP" => Some(Protocol::Udp),
-            _ => None,
-        };
-        // `GatewayTLSConfig.Mode` defaults to Terminate.
-        let passthrough = protocol == Some(Protocol::Tls)
-            && l.tls.as_ref().and_then(|t| t.mode.as_deref()) == Some("Passthrough");
-        let mut accepted = protocol.is_some();
-        let mut resolved: Result<(), (&str, String)> = Ok(());
-        let mut accepted_reason = ("Accepted", String::new());
-        if protocol.is_none() {
-            diagnostics.push(Diagnostic::new(
-                Code::UnsupportedProtocol,
-                Severity::Error,
-                &object,
-                format!("{field}.protocol"),
-                format!("protocol {:?} is not supported", l.protocol),
-            ));
-            accepted_reason = (
-                "UnsupportedProtocol",
-                format!("protocol {:?} is not supported", l.protocol),
-            );
-        }
-        // Route kinds: `AllowedRoutes.Kinds`; invalid kinds → ResolvedRefs=False/InvalidRouteKinds.
-        let (supported_kinds, kinds_ok) = supported_kinds(l, protocol.is_some());
-        if !kinds_ok {
-            diagnostics.push(Diagnostic::new(
-                Code::InvalidRouteKinds,
-                Severity::Error,
-                &object,
-                format!("{field}.allowedRoutes.kinds"),
-                "only HTTPRoute (gateway.networking.k8s.io) can attach to HTTP and HTTPS listeners",
-            ));
-            resolved = Err((
-                "InvalidRouteKinds",
-                "unsupported route kinds in allowedRoutes.kinds".into(),
-            ));
-        }
-        let terminates =
-            protocol == Some(Protocol::Https) || (protocol == Some(Protocol::Tls) && !passthrough);
-        if terminates {
-            if let Err(e) = check_certificates(l, &namespace, refs) {
-                diagnostics.push(Diagnostic::new(
-                    Code::InvalidCertificateRef,
-                    Severity::Error,
-                    &object,
-                    format!("{field}.tls.certificateRefs"),
-                    e.1.clone(),
-                ));
-                if resolved.is_ok() {
-                    resolved = Err(e);
-                }
+    let set_states: Vec<SetState<'r>> = sets
+        .into_iter()
+        .map(|(set, set_object)| {
+            let set_ns = set_object.namespace.as_deref().unwrap_or("default");
+            let allowed = listener_set_allowed(gw, &namespace, set_ns, refs);
+            SetState {
+                object: set_object,
+                set,
+                allowed,
             }
-            if let Err((reason, message)) = check_client_validation(gw, l.port, &namespace, refs) {
-                diagnostics.push(Diagnostic::new(
-                    Code::InvalidCaCertificateRef,
-                    Severity::Error,
-                    &object,
-                    "spec.tls.frontend",
-                    message.clone(),
-                ));
-                resolved = Err((reason, message.clone()));
-                accepted = false;
-                accepted_reason = ("NoValidCACertificate", message);
+        })
+        .collect();
+    let mut sources: Vec<ListenerSource<'r, '_>> = gw
+        .spec
+        .listeners
+        .iter()
+        .enumerate()
+        .map(|(i, spec)| ListenerSource {
+            spec,
+            owner: 0,
+            object: &object,
+            field: format!("spec.listeners[{i}]"),
+        })
+        .collect();
+    for (k, set) in set_states.iter().enumerate() {
+        if set.allowed {
+            for (i, spec) in set.set.spec.listeners.iter().enumerate() {
+                sources.push(ListenerSource {
+                    spec,
+                    owner: k + 1,
+                    object: &set.object,
+                    field: format!("spec.listeners[{i}]"),
+                });
             }
         }
-        conditions.push(Condition::new(
-            "Accepted",
-            accepted,
-            accepted_reason.0,
-            accepted_reason.1,
-        ));
-        conditions.push(match &resolved {
-            Ok(()) => Condition::new("ResolvedRefs", true, "ResolvedRefs", ""),
-            Err((reason, message)) => {
-                Condition::new("ResolvedRefs", false, reason, message.clone())
-            }
-        });
-        let cert_ok = !matches!(&resolved, Err((r, _)) if *r != "InvalidRouteKinds");
-        listeners.push(ListenerState {
-            accepted,
-            supported_kinds,
-            attached: HashSet::new(),
-            status: ListenerStatus {
-                name: l.name.clone(),
-                supported_kinds: Vec::new(),
-                attached_routes: 0,
-                conditions,
-            },
-        });
-        ir_listeners.push((protocol, cert_ok && accepted, passthrough));
+    }
+    let mut listeners: Vec<ListenerState<'r>> = Vec::new();
+    let mut protocols = Vec::new();
+    for source in &sources {
+        let (state, protocol, passthrough) = validate_listener(gw, source, refs, diagnostics);
+        listeners.push(state);
+        protocols.push((protocol, passthrough));
     }
     // Conflicts between listeners on one port (`GatewaySpec.Listeners`: listeners on a
-    // port must be distinct by protocol compatibility and hostname).
-    let conflicts = listener_conflicts(&gw.spec.listeners);
+    // port must be distinct by protocol compatibility and hostname). With ListenerSets
+    // the earlier listener in the merged order keeps the port (listenerset_types.go).
+    let specs: Vec<(&Listener, usize)> = sources.iter().map(|s| (s.spec, s.owner)).collect();
+    let conflicts = listener_conflicts(&specs);
     for (i, state) in listeners.iter_mut().enumerate() {
         state.status.supported_kinds = state.supported_kinds.clone();
         match conflicts[i] {
@@ -539,34 +644,44 @@ fn attach_gateway<'r>(
                 diagnostics.push(Diagnostic::new(
                     Code::ListenerConflict,
                     Severity::Error,
-                    &object,
-                    format!("spec.listeners[{i}]"),
+                    sources[i].object,
+                    &sources[i].field,
                     format!(
                         "listener conflicts with another on port {} ({reason})",
-                        gw.spec.listeners[i].port
+                        state.spec.port
                     ),
                 ));
-                state.status.conditions.push(Condition::new(
-                    "Conflicted",
-                    true,
-                    reason,
-                    "conflicts with another listener on the same port",
-                ));
-                ir_listeners[i].1 = false;
-            }
-            None => {
+                let message = "conflicts with another listener on the same port";
+                state.status.conditions.retain(|c| c.kind != "Accepted");
                 state
                     .status
                     .conditions
-                    .push(Condition::new("Conflicted", false, "NoConflicts", ""))
+                    .insert(0, Condition::new("Accepted", false, reason, message));
+                state
+                    .status
+                    .conditions
+                    .push(Condition::new("Conflicted", true, reason, message));
+                state
+                    .status
+                    .conditions
+                    .push(Condition::new("Programmed", false, reason, message));
+                state.accepted = false;
+                state.programmed = false;
+            }
+            None => {
+                state.status.conditions.push(Condition::new(
+                    "Conflicted",
+                    false,
+                    "NoConflicts",
+                    "",
+                ));
+                state.status.conditions.push(if state.programmed {
+                    Condition::new("Programmed", true, "Programmed", "")
+                } else {
+                    Condition::new("Programmed", false, "Invalid", "the listener is not valid")
+                });
             }
         }
-        let programmed = ir_listeners[i].1;
-        state.status.conditions.push(if programmed {
-            Condition::new("Programmed", true, "Programmed", "")
-        } else {
-            Condition::new("Programmed", false, "Invalid", "the listener is not valid")
-        });
     }
     let params_ok = gw
         .spec
@@ -575,26 +690,24 @@ fn attach_gateway<'r>(
         .and_then(|i| i.parameters_ref.as_ref())
         .is_none();
     let ir_index = params_ok.then(|| {
+        let mut ir_listeners = Vec::new();
+        for (state, (protocol, passthrough)) in listeners.iter_mut().zip(&protocols) {
+            let Some(protocol) = *protocol else { continue };
+            state.ir_listener = Some(ir_listeners.len());
+            ir_listeners.push(ir::Listener {
+                name: state.spec.name.clone(),
+                port: state.spec.port,
+                protocol,
+                hostname: state.spec.hostname.as_ref().map(|h| h.to_ascii_lowercase()),
+                programmed: state.programmed,
+                tls_passthrough: *passthrough,
+                attachments: Vec::new(),
+            });
+        }
         ir.gateways.push(ir::Gateway {
             namespace: namespace.clone(),
             name: gw.metadata.name.clone(),
-            listeners: gw
-                .spec
-                .listeners
-                .iter()
-                .zip(&ir_listeners)
-                .filter_map(|(l, (protocol, programmed, passthrough))| {
-                    Some(ir::Listener {
-                        name: l.name.clone(),
-                        port: l.port,
-                        protocol: (*protocol)?,
-                        hostname: l.hostname.as_ref().map(|h| h.to_ascii_lowercase()),
-                        programmed: *programmed,
-                        tls_passthrough: *passthrough,
-                        attachments: Vec::new(),
-                    })
-                })
-                .collect(),
+            listeners: ir_listeners,
         });
         ir.gateways.len() - 1
     });
@@ -603,10 +716,124 @@ fn attach_gateway<'r>(
         object,
         ir_index,
         listeners,
+        sets: set_states,
     }
 }
 
-/// `supportedKinds` of a listener and whether every listed kind is valid.
+/// Validates one listener: protocol, route kinds, certificates, client validation.
+fn validate_listener<'r>(
+    gw: &Gateway,
+    source: &ListenerSource<'r, '_>,
+    refs: &RefIndex<'_>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> (ListenerState<'r>, Option<Protocol>, bool) {
+    let l = source.spec;
+    let object = source.object;
+    let field = &source.field;
+    let owner_namespace = object.namespace.clone().unwrap_or_else(|| "default".into());
+    let protocol = match l.protocol.as_str() {
+        "HTTP" => Some(Protocol::Http),
+        "HTTPS" => Some(Protocol::Https),
+        "TLS" => Some(Protocol::Tls),
+        "TCP" => Some(Protocol::Tcp),
+        "UDP" => Some(Protocol::Udp),
+        _ => None,
+    };
+    // `GatewayTLSConfig.Mode` defaults to Terminate.
+    let passthrough = protocol == Some(Protocol::Tls)
+        && l.tls.as_ref().and_then(|t| t.mode.as_deref()) == Some("Passthrough");
+    let mut accepted = protocol.is_some();
+    let mut resolved: Result<(), (&str, String)> = Ok(());
+    let mut accepted_reason = ("Accepted", String::new());
+    if protocol.is_none() {
+        let message = format!("protocol {:?} is not supported", l.protocol);
+        diagnostics.push(Diagnostic::new(
+            Code::UnsupportedProtocol,
+            Severity::Error,
+            object,
+            format!("{field}.protocol"),
+            message.clone(),
+        ));
+        accepted_reason = ("UnsupportedProtocol", message);
+    }
+    // Route kinds: `AllowedRoutes.Kinds`; invalid kinds → ResolvedRefs=False/InvalidRouteKinds.
+    let (supported_kinds, kinds_ok) = supported_kinds(l, protocol.is_some());
+    if !kinds_ok {
+        diagnostics.push(Diagnostic::new(
+            Code::InvalidRouteKinds,
+            Severity::Error,
+            object,
+            format!("{field}.allowedRoutes.kinds"),
+            format!(
+                "a {} listener can carry only {}",
+                l.protocol,
+                kinds_for_protocol(&l.protocol).join(", ")
+            ),
+        ));
+        resolved = Err((
+            "InvalidRouteKinds",
+            "unsupported route kinds in allowedRoutes.kinds".into(),
+        ));
+    }
+    let terminates =
+        protocol == Some(Protocol::Https) || (protocol == Some(Protocol::Tls) && !passthrough);
+    if terminates {
+        if let Err(e) = check_certificates(l, &owner_namespace, &object.kind, refs) {
+            diagnostics.push(Diagnostic::new(
+                Code::InvalidCertificateRef,
+                Severity::Error,
+                object,
+                format!("{field}.tls.certificateRefs"),
+                e.1.clone(),
+            ));
+            if resolved.is_ok() {
+                resolved = Err(e);
+            }
+        }
+        if let Err((reason, message)) = check_client_validation(gw, l.port, &owner_namespace, refs)
+        {
+            diagnostics.push(Diagnostic::new(
+                Code::InvalidCaCertificateRef,
+                Severity::Error,
+                object,
+                "spec.tls.frontend",
+                message.clone(),
+            ));
+            resolved = Err((reason, message.clone()));
+            accepted = false;
+            accepted_reason = ("NoValidCACertificate", message);
+        }
+    }
+    let mut conditions = vec![Condition::new(
+        "Accepted",
+        accepted,
+        accepted_reason.0,
+        accepted_reason.1,
+    )];
+    conditions.push(match &resolved {
+        Ok(()) => Condition::new("ResolvedRefs", true, "ResolvedRefs", ""),
+        Err((reason, message)) => Condition::new("ResolvedRefs", false, reason, message.clone()),
+    });
+    let refs_ok = !matches!(&resolved, Err((r, _)) if *r != "InvalidRouteKinds");
+    let state = ListenerState {
+        spec: l,
+        owner: source.owner,
+        owner_namespace,
+        accepted,
+        programmed: accepted && refs_ok,
+        supported_kinds,
+        attached: HashSet::new(),
+        status: ListenerStatus {
+            name: l.name.clone(),
+            supported_kinds: Vec::new(),
+            attached_routes: 0,
+            conditions,
+        },
+        ir_listener: None,
+    };
+    (state, protocol, passthrough)
+}
+
 /// Route kinds a listener protocol can carry (`Listener.Protocol` and the route
 /// types' docs: HTTP/HTTPS carry HTTPRoute and GRPCRoute).
 pub(crate) fn kinds_for_protocol(protocol: &str) -> &'static [&'static str] {
@@ -653,6 +880,7 @@ fn supported_kinds(l: &Listener, protocol_ok: bool) -> (Vec<GroupKind>, bool) {
 fn check_certificates<'a>(
     l: &Listener,
     namespace: &str,
+    from_kind: &str,
     refs: &RefIndex<'_>,
 ) -> Result<(), (&'a str, String)> {
     let Some(tls) = &l.tls else {
@@ -680,7 +908,7 @@ fn check_certificates<'a>(
         ));
     }
     for r in &tls.certificate_refs {
-        check_secret_ref(r, namespace, "Gateway", refs)?;
+        check_secret_ref(r, namespace, from_kind, refs)?;
     }
     Ok(())
 }
@@ -740,33 +968,54 @@ fn check_client_validation<'a>(
 }
 
 /// For each listener, the reason it conflicts with another one, if it does.
-fn listener_conflicts(listeners: &[Listener]) -> Vec<Option<&'static str>> {
-    let mut out = vec![None; listeners.len()];
-    for (i, a) in listeners.iter().enumerate() {
-        for (j, b) in listeners.iter().enumerate() {
-            if i == j || a.port != b.port {
+/// Listeners of the Gateway itself (owner 0) that conflict are all marked. A
+/// ListenerSet listener is compared with the earlier listeners that kept their
+/// port (the merged order is the precedence, listenerset_types.go 82–103) and is
+/// the one marked.
+fn listener_conflicts(listeners: &[(&Listener, usize)]) -> Vec<Option<&'static str>> {
+    let mut out: Vec<Option<&'static str>> = vec![None; listeners.len()];
+    for i in 0..listeners.len() {
+        let (a, a_owner) = listeners[i];
+        for (j, &(b, b_owner)) in listeners.iter().enumerate() {
+            let relevant = if a_owner == 0 {
+                b_owner == 0 && j != i
+            } else {
+                j < i && out[j].is_none()
+            };
+            if !relevant || a.port != b.port {
                 continue;
             }
-            // UDP and the TCP-based protocols use different transports, so they may
-            // share a port number; HTTPS and TLS share by SNI.
-            let udp = |p: &str| p == "UDP";
-            let compatible = a.protocol == b.protocol
-                || udp(&a.protocol) != udp(&b.protocol)
-                || matches!(
-                    (a.protocol.as_str(), b.protocol.as_str()),
-                    ("HTTPS", "TLS") | ("TLS", "HTTPS")
-                );
-            if !compatible {
-                out[i] = Some("ProtocolConflict");
-            } else if a.protocol == b.protocol
-                && a.hostname.as_deref().map(str::to_ascii_lowercase)
-                    == b.hostname.as_deref().map(str::to_ascii_lowercase)
-            {
-                out[i].get_or_insert("HostnameConflict");
+            if let Some(reason) = conflict_between(a, b) {
+                if reason == "ProtocolConflict" || out[i].is_none() {
+                    out[i] = Some(reason);
+                }
             }
         }
     }
     out
+}
+
+/// Why two listeners on the same port cannot coexist, if they cannot.
+fn conflict_between(a: &Listener, b: &Listener) -> Option<&'static str> {
+    // UDP and the TCP-based protocols use different transports, so they may
+    // share a port number; HTTPS and TLS share by SNI.
+    let udp = |p: &str| p == "UDP";
+    let compatible = a.protocol == b.protocol
+        || udp(&a.protocol) != udp(&b.protocol)
+        || matches!(
+            (a.protocol.as_str(), b.protocol.as_str()),
+            ("HTTPS", "TLS") | ("TLS", "HTTPS")
+        );
+    if !compatible {
+        Some("ProtocolConflict")
+    } else if a.protocol == b.protocol
+        && a.hostname.as_deref().map(str::to_ascii_lowercase)
+            == b.hostname.as_deref().map(str::to_ascii_lowercase)
+    {
+        Some("HostnameConflict")
+    } else {
+        None
+    }
 }
 
 /// A route of any kind, read and lowered, ready to attach.
@@ -806,7 +1055,7 @@ fn attach_route(
         let field = format!("spec.parentRefs[{p}]");
         let group = parent.group.as_deref().unwrap_or(GATEWAY_GROUP);
         let kind = parent.kind.as_deref().unwrap_or("Gateway");
-        if group != GATEWAY_GROUP || kind != "Gateway" {
+        if group != GATEWAY_GROUP || !matches!(kind, "Gateway" | "ListenerSet") {
             // Mesh (Service parents) and other kinds are not served by this engine yet.
             diagnostics.push(Diagnostic::new(
                 Code::UnsupportedValue,
@@ -820,31 +1069,51 @@ fn attach_route(
         let parent_ns = parent.namespace.as_deref().unwrap_or(namespace);
         let parent_ref = StatusParentRef {
             group: GATEWAY_GROUP.into(),
-            kind: "Gateway".into(),
+            kind: kind.into(),
             namespace: parent_ns.to_owned(),
             name: parent.name.clone(),
             section_name: parent.section_name.clone(),
             port: parent.port,
         };
         let mut conditions = Vec::new();
-        let accepted = match gateways.iter_mut().find(|g| {
-            g.object.namespace.as_deref() == Some(parent_ns) && g.object.name == parent.name
-        }) {
+        // The parent: a Gateway (its own listeners), or an attached ListenerSet (its listeners).
+        let is_parent = |g: &GatewayState<'_>| -> Option<usize> {
+            if kind == "Gateway" {
+                (g.object.namespace.as_deref() == Some(parent_ns) && g.object.name == parent.name)
+                    .then_some(0)
+            } else {
+                g.sets
+                    .iter()
+                    .position(|s| {
+                        s.allowed
+                            && s.object.namespace.as_deref() == Some(parent_ns)
+                            && s.object.name == parent.name
+                    })
+                    .map(|k| k + 1)
+            }
+        };
+        let found = gateways
+            .iter_mut()
+            .find_map(|g| is_parent(g).map(|owner| (g, owner)));
+        let accepted = match found {
             None => Err((
                 "NoMatchingParent",
-                format!("Gateway {parent_ns}/{} not found", parent.name),
+                format!("{kind} {parent_ns}/{} not found", parent.name),
             )),
-            Some(gw) if gw.ir_index.is_none() => Err((
+            Some((gw, _)) if gw.ir_index.is_none() => Err((
                 "NoMatchingParent",
-                format!("Gateway {parent_ns}/{} is not accepted", parent.name),
+                format!(
+                    "the Gateway of {kind} {parent_ns}/{} is not accepted",
+                    parent.name
+                ),
             )),
-            Some(gw) => {
+            Some((gw, owner)) => {
                 let gw_index = gw.ir_index.unwrap_or_default();
-                let ir_gateway = &ir.gateways[gw_index];
                 let mut found_section = false;
                 let mut allowed = false;
                 let mut attached_any = false;
-                for (li, l) in gw.gateway.spec.listeners.iter().enumerate() {
+                for state in gw.listeners.iter_mut().filter(|l| l.owner == owner) {
+                    let l = state.spec;
                     // `ParentReference.SectionName` / `.Port`: both must match when both are set.
                     if parent.section_name.as_ref().is_some_and(|s| *s != l.name)
                         || parent.port.is_some_and(|port| port != l.port)
@@ -852,14 +1121,13 @@ fn attach_route(
                         continue;
                     }
                     found_section = true;
-                    let state = &mut gw.listeners[li];
                     let kind_allowed = state
                         .supported_kinds
                         .iter()
                         .any(|k| k.kind == route_kind.as_str());
                     if !state.accepted
                         || !kind_allowed
-                        || !namespace_allowed(l, namespace, parent_ns, refs)
+                        || !namespace_allowed(l, namespace, &state.owner_namespace, refs)
                     {
                         continue;
                     }
@@ -873,8 +1141,7 @@ fn attach_route(
                     if !all_dropped {
                         state.attached.insert(route_id);
                     }
-                    if let Some(ir_li) = ir_gateway.listeners.iter().position(|x| x.name == l.name)
-                    {
+                    if let Some(ir_li) = state.ir_listener {
                         attachments.push((gw_index, ir_li, hostnames));
                     }
                 }

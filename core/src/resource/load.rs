@@ -4,8 +4,8 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::model::{
-    ConfigMap, Gateway, GatewayClass, GrpcRoute, HttpRoute, L4Route, Namespace, ReferenceGrant,
-    Secret, Service,
+    ConfigMap, Gateway, GatewayClass, GrpcRoute, HttpRoute, L4Route, ListenerSet, Namespace,
+    ReferenceGrant, Secret, Service,
 };
 use crate::diag::{Code, Diagnostic, ObjectRef, Severity, GATEWAY_GROUP};
 use crate::error::{ParseError, ParseErrorInner};
@@ -32,6 +32,8 @@ pub enum Object {
     TcpRoute(L4Route),
     /// `UDPRoute`.
     UdpRoute(L4Route),
+    /// `ListenerSet`.
+    ListenerSet(ListenerSet),
     /// `ReferenceGrant` (v1 or v1beta1).
     ReferenceGrant(ReferenceGrant),
     /// `Namespace`.
@@ -331,6 +333,9 @@ impl Resources {
             (GATEWAY_GROUP, "TLSRoute") => Object::TlsRoute(typed(&value, origin, &err)?),
             (GATEWAY_GROUP, "TCPRoute") => Object::TcpRoute(typed(&value, origin, &err)?),
             (GATEWAY_GROUP, "UDPRoute") => Object::UdpRoute(typed(&value, origin, &err)?),
+            (GATEWAY_GROUP, "ListenerSet" | "XListenerSet") => {
+                Object::ListenerSet(typed(&value, origin, &err)?)
+            }
             (GATEWAY_GROUP, "ReferenceGrant") => {
                 Object::ReferenceGrant(typed(&value, origin, &err)?)
             }

@@ -93,6 +93,8 @@ pub struct GatewaySpec {
     pub infrastructure: Option<GatewayInfrastructure>,
     /// `spec.tls` (frontend client validation, backend client certificate).
     pub tls: Option<GatewayTls>,
+    /// Which ListenerSets may attach.
+    pub allowed_listeners: Option<AllowedListeners>,
 }
 
 /// `Gateway.spec.infrastructure`.
@@ -797,4 +799,37 @@ pub struct L4RouteRule {
     pub name: Option<String>,
     /// Backends.
     pub backend_refs: Vec<BackendRef>,
+}
+
+// === ListenerSet ===
+
+/// `gateway.networking.k8s.io/v1` ListenerSet: extra listeners for a Gateway.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default)]
+#[non_exhaustive]
+pub struct ListenerSet {
+    /// Metadata.
+    pub metadata: ObjectMeta,
+    /// Spec.
+    pub spec: ListenerSetSpec,
+}
+
+/// `ListenerSet.spec`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+#[non_exhaustive]
+pub struct ListenerSetSpec {
+    /// The Gateway the listeners join.
+    pub parent_ref: ObjectReference,
+    /// Listeners (same shape as a Gateway's).
+    pub listeners: Vec<Listener>,
+}
+
+/// `Gateway.spec.allowedListeners`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+#[non_exhaustive]
+pub struct AllowedListeners {
+    /// Namespaces ListenerSets may come from (`from` defaults to `None`).
+    pub namespaces: Option<RouteNamespaces>,
 }
