@@ -12,16 +12,20 @@ mod request_line;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use gatewright::{Config, Request, Resources, Router};
+use gatewright::{Config, Connection, Decision, Request, Resources, Router};
 
-use crate::request_line::{parse_entropy, parse_gateway, parse_header, parse_request_line};
+use crate::request_line::{
+    parse_entropy, parse_gateway, parse_header, parse_target, ConnectionLine, RequestLine, Target,
+    Transport,
+};
 
 /// Route, explain and check Kubernetes Gateway API manifests offline.
 ///
-/// gatewright reads GatewayClass, Gateway, HTTPRoute, ReferenceGrant, Namespace,
-/// Service and Secret objects (YAML or JSON, multi-document) and answers the
-/// questions a controller and proxy would: which listener, route, rule and
-/// backend a request gets, and which objects would be accepted.
+/// gatewright reads GatewayClass, Gateway, HTTPRoute, GRPCRoute, TLSRoute, TCPRoute,
+/// UDPRoute, ReferenceGrant, Namespace, Service and Secret objects (YAML or JSON,
+/// multi-document) and answers the questions a controller and proxy would: which
+/// listener, route, rule and backend a request or connection gets, and which
+/// objects would be accepted.
 #[derive(Debug, Parser)]
 #[command(
     name = "gatewright",
@@ -39,11 +43,16 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Route one request: which rule wins, which backend, which filters (--explain: and why).
+    /// Route one request or connection: which rule wins, which backend, which filters
+    /// (--explain: and why).
     #[command(after_help = "Examples:\n  \
         gatewright route -f examples/quickstart.yaml 'GET http://shop.example.com/api/health'\n  \
         gatewright route -f examples/platform.yaml --gateway infra/public \\\n    \
-        'GET https://orders.shop.example.com/api/orders' -H 'x-release-track: canary' --explain")]
+        'GET https://orders.shop.example.com/api/orders' -H 'x-release-track: canary' --explain\n  \
+        gatewright route -f examples/l4-and-grpc.yaml grpc://grpc.example.com/shop.Cart/Get\n  \
+        gatewright route -f examples/l4-and-grpc.yaml tls://db.example.com:443\n  \
+        gatewright route -f examples/l4-and-grpc.yaml tcp://:5432 --entropy 0.95\n  \
+        gatewright route -f examples/l4-and-grpc.yaml udp://:53")]
     Route(RouteArgs),
     /// Print status conditions and diagnostics; exit 1 if a route is not accepted,
     /// has unresolved references, or any diagnostic is an error (a CI gate).
@@ -77,23 +86,35 @@ enum Format {
 struct RouteArgs {
     #[command(flatten)]
     manifests: Manifests,
-    /// The request: a method and an absolute URL, e.g. 'GET https://shop.example.com/cart?id=1'.
-    /// The scheme selects http/https; the URL's port, if any, is the port entered.
+    /// What to route: 'METHOD http(s)://HOST/PATH', grpc(s)://HOST/SERVICE/METHOD,
+    /// tls://HOST[:PORT], tcp://[HOST]:PORT or udp://[HOST]:PORT.
+    ///
+    /// An HTTP request: a method and an absolute URL, e.g.
+    /// 'GET https://shop.example.com/cart?id=1' (a bare URL means GET). A gRPC call:
+    /// grpc://HOST[:PORT]/SERVICE/METHOD (grpcs:// for TLS), an HTTP/2 POST to
+    /// /SERVICE/METHOD with content-type application/grpc. A connection:
+    /// tls://HOST[:PORT] (TCP with SNI HOST, port 443 by default),
+    /// tcp://[HOST]:PORT or udp://[HOST]:PORT (HOST is ignored). The URL's port, if
+    /// any, is the port entered.
     #[arg(value_name = "REQUEST", required = true, num_args = 1..=2)]
     request: Vec<String>,
     /// Request header, repeatable. A `Host` header replaces the URL's host (as with curl).
+    /// HTTP and gRPC only.
     #[arg(short = 'H', long = "header", value_name = "NAME: VALUE", value_parser = parse_header)]
     headers: Vec<(String, String)>,
     /// The Gateway the request enters (needed when the input has several).
     #[arg(long, value_name = "NS/NAME", value_parser = parse_gateway)]
     gateway: Option<(String, String)>,
     /// Enter through this listener (by name) instead of choosing by port and host.
+    /// HTTP and gRPC only.
     #[arg(long, value_name = "NAME", conflicts_with = "port")]
     listener: Option<String>,
-    /// The port entered (default: the URL's port, else 80 for http and 443 for https).
+    /// The port entered (default: the URL's port, else 80 for http and grpc, 443 for
+    /// https, grpcs and tls).
     #[arg(long, value_name = "N")]
     port: Option<u16>,
-    /// TLS SNI for https (default: the URL's host).
+    /// TLS SNI for https, grpcs and tls (default: the URL's host). With tcp:// it makes
+    /// the connection a TLS one.
     #[arg(long, value_name = "NAME")]
     sni: Option<String>,
     /// Randomness for weighted backends and mirror sampling: a u64, or a fraction
@@ -105,6 +126,7 @@ struct RouteArgs {
     #[arg(long)]
     no_host_fallthrough: bool,
     /// Also print the listener choice and every candidate rule with its verdict.
+    /// HTTP and gRPC only.
     #[arg(long)]
     explain: bool,
 }
@@ -172,20 +194,67 @@ fn compile(manifests: &Manifests, host_fallthrough: bool) -> Result<Router, Fail
 }
 
 fn route(args: &RouteArgs) -> Result<ExitCode, Failure> {
-    let line = parse_request_line(&args.request.join(" ")).map_err(Failure::Usage)?;
+    let target = parse_target(&args.request.join(" ")).map_err(Failure::Usage)?;
+    if let Target::Connection(conn) = &target {
+        connection_usage(args, conn).map_err(Failure::Usage)?;
+    }
     let router = compile(&args.manifests, !args.no_host_fallthrough)?;
+    let (text, decision) = match &target {
+        Target::Http(line) => route_request(args, &router, line)?,
+        Target::Connection(conn) => route_connection(args, &router, conn)?,
+    };
+    io::out(&text);
+    let gateways = &router.ir().gateways;
+    if matches!(decision.action, gatewright::Action::Reject { .. })
+        && decision.matched.is_none()
+        && args.gateway.is_none()
+        && gateways.len() > 1
+    {
+        let names: Vec<String> = gateways
+            .iter()
+            .map(|g| format!("{}/{}", g.namespace, g.name))
+            .collect();
+        io::err(&format!(
+            "hint: pass --gateway NS/NAME, one of: {}\n",
+            names.join(", ")
+        ));
+    }
+    let errors = router
+        .diagnostics()
+        .iter()
+        .filter(|d| d.severity == gatewright::Severity::Error)
+        .count();
+    if errors > 0 {
+        let s = if errors == 1 { "" } else { "s" };
+        io::err(&format!("note: the manifests have {errors} error diagnostic{s}; run `gatewright check` for details\n"));
+    }
+    Ok(ExitCode::SUCCESS)
+}
 
+/// Routes an HTTP request or gRPC call; returns the output and the decision.
+fn route_request(
+    args: &RouteArgs,
+    router: &Router,
+    line: &RequestLine,
+) -> Result<(String, Decision), Failure> {
     let host_header = args
         .headers
         .iter()
         .find(|(n, _)| n.eq_ignore_ascii_case("host"))
         .map(|(_, v)| v.as_str());
-    let headers: Vec<(&str, &str)> = args
+    let mut headers: Vec<(&str, &str)> = args
         .headers
         .iter()
         .filter(|(n, _)| !n.eq_ignore_ascii_case("host"))
         .map(|(n, v)| (n.as_str(), v.as_str()))
         .collect();
+    if line.grpc
+        && !headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+    {
+        headers.insert(0, ("content-type", "application/grpc"));
+    }
     let authority = host_header.unwrap_or(&line.authority);
     let mut request = Request::new(&line.method, authority, &line.path_and_query)
         .scheme(&line.scheme)
@@ -214,33 +283,78 @@ fn route(args: &RouteArgs) -> Result<ExitCode, Failure> {
     let text = match (args.manifests.output, &explanation) {
         (Format::Json, Some(e)) => to_json(e)?,
         (Format::Json, None) => to_json(&decision)?,
-        (Format::Text, e) => output::route_text(&router, &request, &decision, e.as_ref()),
+        (Format::Text, e) => output::route_text(router, &request, &decision, e.as_ref(), line.grpc),
     };
-    io::out(&text);
-    let gateways = &router.ir().gateways;
-    if matches!(decision.action, gatewright::Action::Reject { .. })
-        && args.gateway.is_none()
-        && gateways.len() > 1
-    {
-        let names: Vec<String> = gateways
-            .iter()
-            .map(|g| format!("{}/{}", g.namespace, g.name))
-            .collect();
-        io::err(&format!(
-            "hint: pass --gateway NS/NAME, one of: {}\n",
-            names.join(", ")
+    Ok((text, decision))
+}
+
+/// Flags that mean nothing for a connection are usage errors, not silently ignored.
+fn connection_usage(args: &RouteArgs, conn: &ConnectionLine) -> Result<(), String> {
+    let scheme = match conn.transport {
+        Transport::Tls => "tls",
+        Transport::Tcp => "tcp",
+        Transport::Udp => "udp",
+    };
+    if let Some((name, _)) = args.headers.first() {
+        return Err(format!(
+            "-H {name:?}: a {scheme}:// connection has no HTTP headers"
         ));
     }
-    let errors = router
-        .diagnostics()
-        .iter()
-        .filter(|d| d.severity == gatewright::Severity::Error)
-        .count();
-    if errors > 0 {
-        let s = if errors == 1 { "" } else { "s" };
-        io::err(&format!("note: the manifests have {errors} error diagnostic{s}; run `gatewright check` for details\n"));
+    if args.listener.is_some() {
+        return Err(format!(
+            "--listener is not supported for {scheme}:// connections; use --port (and --sni)"
+        ));
     }
-    Ok(ExitCode::SUCCESS)
+    if args.explain {
+        return Err(format!(
+            "--explain is not supported for {scheme}:// connections (the decision names the listener, route and rule)"
+        ));
+    }
+    if args.sni.is_some() && conn.transport == Transport::Udp {
+        return Err("--sni: a udp:// flow has no TLS ClientHello".into());
+    }
+    Ok(())
+}
+
+/// Routes a TLS, TCP or UDP connection; returns the output and the decision.
+fn route_connection(
+    args: &RouteArgs,
+    router: &Router,
+    line: &ConnectionLine,
+) -> Result<(String, Decision), Failure> {
+    let port = args.port.unwrap_or(line.port);
+    let sni = match (&args.sni, line.transport) {
+        (Some(sni), _) => Some(sni.as_str()),
+        (None, Transport::Tls) => line.host.as_deref(),
+        (None, _) => None,
+    };
+    let mut conn = match line.transport {
+        Transport::Udp => Connection::udp(port),
+        Transport::Tcp | Transport::Tls => Connection::tcp(port),
+    };
+    if let Some(sni) = sni {
+        conn = conn.sni(sni);
+    }
+    if let Some((ns, name)) = &args.gateway {
+        conn = conn.gateway(ns, name);
+    }
+    let decision = router.route_connection(&conn, args.entropy);
+    let text = match args.manifests.output {
+        Format::Json => to_json(&decision)?,
+        Format::Text => {
+            let input = output::ConnectionInput {
+                transport: if line.transport == Transport::Udp {
+                    "UDP"
+                } else {
+                    "TCP"
+                },
+                port,
+                sni,
+            };
+            output::connection_text(router, &input, &decision)
+        }
+    };
+    Ok((text, decision))
 }
 
 fn check(args: &CheckArgs) -> Result<ExitCode, Failure> {

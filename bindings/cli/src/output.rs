@@ -2,10 +2,10 @@
 
 use std::fmt::Write as _;
 
-use gatewright::ir::{BackendTarget, HeaderOps};
+use gatewright::ir::{BackendTarget, HeaderOps, Listener, Protocol};
 use gatewright::{
-    Action, BackendName, Condition, Decision, Explanation, Forward, ObjectStatus, Request, Router,
-    Severity,
+    Action, BackendName, Condition, Connect, Decision, Explanation, Forward, ObjectStatus,
+    Provenance, Request, Router, Severity,
 };
 
 /// Rows of `key  value`, keys aligned; an empty key continues the previous row.
@@ -69,14 +69,18 @@ fn duration(ms: u64) -> String {
     }
 }
 
-/// `gatewright route` as text.
+/// `gatewright route` as text; `grpc` adds the gRPC status the client sees.
 pub(crate) fn route_text(
     router: &Router,
     request: &Request<'_>,
     decision: &Decision,
     explanation: Option<&Explanation>,
+    grpc: bool,
 ) -> String {
     let mut t = Table::default();
+    if grpc {
+        t.row("call", format!("gRPC {} (HTTP/2 POST)", request.path()));
+    }
     match &decision.action {
         Action::Forward(f) => {
             t.row("outcome", "forward");
@@ -102,7 +106,15 @@ pub(crate) fn route_text(
             t.row("outcome", "reject (connection refused, no HTTP response)");
             t.row("reason", reason);
         }
+        // An https:// request to a TLS listener is routed as a connection.
+        Action::Connect(c) => {
+            t.row("outcome", "connect (a TLS listener: no HTTP routing)");
+            connect_rows(&mut t, router, decision.matched.as_ref(), c);
+        }
         _ => t.row("outcome", "unknown action (newer engine than this CLI)"),
+    }
+    if grpc {
+        t.row("grpc-status", grpc_status(&decision.action));
     }
     if let Some(p) = &decision.matched {
         t.row("gateway", &p.gateway);
@@ -146,6 +158,145 @@ pub(crate) fn route_text(
         explain_rows(&mut out, router, e);
     }
     out
+}
+
+/// The gRPC status a client sees for an HTTP decision: gRPC's HTTP-to-gRPC
+/// mapping (404 Unimplemented; 429, 502, 503, 504 Unavailable), except that an
+/// invalid backend (the gateway's 500) is Unavailable (`GRPCRouteRule.BackendRefs`).
+fn grpc_status(action: &Action) -> String {
+    match action {
+        Action::Forward(_) => "OK (forwarded)".to_owned(),
+        Action::Respond(r) => {
+            let status = match r.status {
+                400 => "Internal",
+                401 => "Unauthenticated",
+                403 => "PermissionDenied",
+                404 => "Unimplemented",
+                429 | 500 | 502 | 503 | 504 => "Unavailable",
+                _ => "Unknown",
+            };
+            format!("{status} (HTTP {}: {})", r.status, r.reason)
+        }
+        Action::Redirect(r) => format!(
+            "Unknown (HTTP {} redirect: gRPC clients do not follow redirects)",
+            r.status
+        ),
+        Action::Reject { .. } => "Unavailable (connection refused)".to_owned(),
+        Action::Connect(_) => "none (the gateway passes the TLS stream through)".to_owned(),
+        _ => "unknown".to_owned(),
+    }
+}
+
+/// What `gatewright route` routes as a connection, for the text output.
+pub(crate) struct ConnectionInput<'a> {
+    /// `TCP` or `UDP`.
+    pub(crate) transport: &'a str,
+    pub(crate) port: u16,
+    pub(crate) sni: Option<&'a str>,
+}
+
+/// `gatewright route tls://… | tcp://… | udp://…` as text.
+pub(crate) fn connection_text(
+    router: &Router,
+    input: &ConnectionInput<'_>,
+    decision: &Decision,
+) -> String {
+    let mut t = Table::default();
+    let mut what = format!("{} to port {}", input.transport, input.port);
+    if let Some(sni) = input.sni {
+        let _ = write!(what, ", TLS ClientHello with SNI {sni}");
+    }
+    t.row("connection", what);
+    match &decision.action {
+        Action::Connect(c) => {
+            t.row("outcome", "connect");
+            connect_rows(&mut t, router, decision.matched.as_ref(), c);
+        }
+        Action::Reject { reason } => {
+            t.row("outcome", "reject (connection refused)");
+            t.row("reason", reason);
+        }
+        Action::Respond(r) => {
+            t.row("outcome", format!("respond {}", r.status));
+            t.row("reason", &r.reason);
+        }
+        _ => t.row("outcome", "unknown action (newer engine than this CLI)"),
+    }
+    if let Some(p) = &decision.matched {
+        t.row("gateway", &p.gateway);
+        t.row("listener", listener_label(router, p));
+        if let (Some(ns), Some(name)) = (&p.namespace, &p.name) {
+            t.row(
+                "route",
+                format!("{} {ns}/{name}", p.kind.as_deref().unwrap_or("route")),
+            );
+        }
+        if let Some(rule) = p.rule {
+            let name = p
+                .rule_name
+                .as_deref()
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default();
+            t.row("rule", format!("{rule}{name}"));
+        }
+        // TCP and UDP routes have no hostnames (the engine reports `*`).
+        let tls = find_listener(router, p).is_none_or(|l| l.protocol == Protocol::Tls);
+        if let Some(h) = p.hostname.as_ref().filter(|_| tls) {
+            t.row("hostname", h);
+        }
+        if let (Some(ns), Some(name), Some(rule)) = (&p.namespace, &p.name, p.rule) {
+            split_rows(&mut t, router, ns, name, rule, decision);
+        }
+    }
+    let mut out = String::new();
+    t.render(&mut out);
+    out
+}
+
+/// The listener a decision names, from the compiled configuration.
+fn find_listener<'r>(router: &'r Router, p: &Provenance) -> Option<&'r Listener> {
+    router
+        .ir()
+        .gateways
+        .iter()
+        .find(|g| format!("{}/{}", g.namespace, g.name) == p.gateway)?
+        .listeners
+        .iter()
+        .find(|l| l.name == p.listener)
+}
+
+/// `tls (TLS Passthrough, port 443, hostname *.example.com)`.
+fn listener_label(router: &Router, p: &Provenance) -> String {
+    let Some(l) = find_listener(router, p) else {
+        return p.listener.clone();
+    };
+    let protocol = match (l.protocol, l.tls_passthrough) {
+        (Protocol::Tls, true) => "TLS Passthrough".to_owned(),
+        (Protocol::Tls, false) => "TLS Terminate".to_owned(),
+        (protocol, _) => format!("{protocol:?}").to_ascii_uppercase(),
+    };
+    let host = l
+        .hostname
+        .as_deref()
+        .map(|h| format!(", hostname {h}"))
+        .unwrap_or_default();
+    format!("{} ({protocol}, port {}{host})", l.name, l.port)
+}
+
+/// Backend, what it receives, and the SNI it sees.
+fn connect_rows(t: &mut Table, router: &Router, matched: Option<&Provenance>, c: &Connect) {
+    t.row("backend", backend(&c.backend));
+    let listener = matched.and_then(|p| find_listener(router, p));
+    let stream = match (c.tls_passthrough, listener.map(|l| l.protocol)) {
+        (true, _) => "TLS passthrough: the backend gets the client's TLS stream",
+        (false, Some(Protocol::Tls)) => "plaintext: TLS terminated at the gateway",
+        (false, Some(Protocol::Udp)) => "plaintext: the datagrams as received",
+        (false, _) => "plaintext: the bytes as received (no TLS at the gateway)",
+    };
+    t.row("stream", stream);
+    if let Some(sni) = &c.sni {
+        t.row("backend sni", sni);
+    }
 }
 
 /// The weighted backends of the winning rule, when there are several.

@@ -1,10 +1,21 @@
-//! `'GET https://host[:port]/path?query'` and `-H 'name: value'`.
+//! The request argument of `gatewright route`: `'GET https://host[:port]/path?query'`,
+//! `grpc://host/pkg.Service/Method`, `tls://host:port`, `tcp://:port`,
+//! `udp://:port`; and `-H 'name: value'`.
+
+/// What `gatewright route` routes.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Target {
+    /// An HTTP request (a gRPC call is an HTTP/2 POST).
+    Http(RequestLine),
+    /// A TCP connection (plain or TLS) or a UDP flow.
+    Connection(ConnectionLine),
+}
 
 /// A parsed request line.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct RequestLine {
     pub(crate) method: String,
-    /// `http` or `https`.
+    /// `http` or `https` (`grpc` and `grpcs` map to these).
     pub(crate) scheme: String,
     /// Host with the port when the URL has one (the Host header).
     pub(crate) authority: String,
@@ -14,37 +25,96 @@ pub(crate) struct RequestLine {
     pub(crate) port: Option<u16>,
     /// Path and query (`/` when the URL has no path); the fragment is dropped.
     pub(crate) path_and_query: String,
+    /// A gRPC call (`grpc://`, `grpcs://`): POST with `content-type: application/grpc`.
+    pub(crate) grpc: bool,
 }
 
-/// Parses `METHOD URL` (or a bare URL, meaning GET).
-pub(crate) fn parse_request_line(line: &str) -> Result<RequestLine, String> {
+/// The transport of a [`ConnectionLine`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Transport {
+    /// `tcp://`.
+    Tcp,
+    /// `tls://`: TCP with a TLS ClientHello carrying the host as SNI.
+    Tls,
+    /// `udp://`.
+    Udp,
+}
+
+/// A parsed `tls://`, `tcp://` or `udp://` URL.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct ConnectionLine {
+    pub(crate) transport: Transport,
+    /// The host (the SNI for `tls://`; informational otherwise).
+    pub(crate) host: Option<String>,
+    /// The port connected to.
+    pub(crate) port: u16,
+}
+
+const EXAMPLES: &str = "expected e.g. 'GET http://example.com/', \
+     'grpc://example.com/pkg.Service/Method', 'tls://example.com:443' or 'tcp://:5432'";
+
+/// Parses `METHOD URL`, or a bare URL (GET for http/https; `grpc://`,
+/// `grpcs://`, `tls://`, `tcp://` and `udp://` take no method).
+pub(crate) fn parse_target(line: &str) -> Result<Target, String> {
     let mut words = line.split_whitespace();
     let (method, url) = match (words.next(), words.next(), words.next()) {
-        (Some(url), None, _) if url.contains("://") => ("GET", url),
-        (Some(method), Some(url), None) => (method, url),
-        (None, ..) => {
-            return Err("the request is empty; expected e.g. 'GET http://example.com/'".into())
-        }
+        (Some(url), None, _) if url.contains("://") => (None, url),
+        (Some(method), Some(url), None) => (Some(method), url),
+        (None, ..) => return Err(format!("the request is empty; {EXAMPLES}")),
         _ => {
             return Err(format!(
-                "expected 'METHOD URL', e.g. 'GET http://example.com/', got {line:?}"
+                "expected 'METHOD URL' or a URL, got {line:?}; {EXAMPLES}"
             ))
         }
     };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return Err(format!(
+            "{url:?} is not an absolute URL; expected http://HOST/PATH, https://HOST/PATH, \
+             grpc://HOST/SERVICE/METHOD, grpcs://..., tls://HOST:PORT, tcp://:PORT or udp://:PORT"
+        ));
+    };
+    let scheme = scheme.to_ascii_lowercase();
+    match scheme.as_str() {
+        "http" | "https" => {
+            parse_http(method.unwrap_or("GET"), url, &scheme, rest).map(Target::Http)
+        }
+        "grpc" | "grpcs" => {
+            if let Some(m) = method.filter(|m| *m != "POST") {
+                return Err(format!(
+                    "a gRPC call is a POST; drop {m:?} (write just {url:?})"
+                ));
+            }
+            parse_grpc(url, &scheme, rest).map(Target::Http)
+        }
+        "tls" | "tcp" | "udp" => {
+            if let Some(m) = method {
+                return Err(format!(
+                    "a {scheme}:// connection has no method; drop {m:?} (write just {url:?})"
+                ));
+            }
+            parse_connection(url, &scheme, rest).map(Target::Connection)
+        }
+        _ => Err(format!(
+            "unsupported scheme {scheme:?} (use http, https, grpc, grpcs, tls, tcp or udp)"
+        )),
+    }
+}
+
+/// Parses `METHOD URL` (or a bare URL, meaning GET) with an http or https URL.
+#[cfg(test)]
+pub(crate) fn parse_request_line(line: &str) -> Result<RequestLine, String> {
+    match parse_target(line)? {
+        Target::Http(r) if !r.grpc => Ok(r),
+        _ => Err(format!("{line:?} is not an http(s) request")),
+    }
+}
+
+fn parse_http(method: &str, url: &str, scheme: &str, rest: &str) -> Result<RequestLine, String> {
     if !method
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
     {
         return Err(format!("{method:?} is not an HTTP method"));
-    }
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return Err(format!(
-            "{url:?} is not an absolute URL; expected http://HOST/PATH or https://HOST/PATH"
-        ));
-    };
-    let scheme = scheme.to_ascii_lowercase();
-    if scheme != "http" && scheme != "https" {
-        return Err(format!("unsupported scheme {scheme:?} (use http or https)"));
     }
     let rest = rest.split_once('#').map_or(rest, |(before, _)| before);
     let split = rest.find(['/', '?']).unwrap_or(rest.len());
@@ -64,11 +134,77 @@ pub(crate) fn parse_request_line(line: &str) -> Result<RequestLine, String> {
     };
     Ok(RequestLine {
         method: method.to_owned(),
-        scheme,
+        scheme: scheme.to_owned(),
         authority: authority.to_owned(),
         host: host.to_owned(),
         port,
         path_and_query,
+        grpc: false,
+    })
+}
+
+/// `grpc://host[:port]/pkg.Service/Method`: an HTTP/2 POST to `/pkg.Service/Method`.
+fn parse_grpc(url: &str, scheme: &str, rest: &str) -> Result<RequestLine, String> {
+    let http_scheme = if scheme == "grpcs" { "https" } else { "http" };
+    let mut line = parse_http("POST", url, http_scheme, rest)?;
+    let bad = || {
+        format!("{url:?} is not a gRPC method; expected {scheme}://HOST[:PORT]/SERVICE/METHOD, e.g. {scheme}://example.com/pkg.Service/Method")
+    };
+    if line.path_and_query.contains('?') || rest.contains('#') {
+        return Err(bad());
+    }
+    let Some((service, method)) = line.path_and_query[1..].split_once('/') else {
+        return Err(bad());
+    };
+    let valid = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+    };
+    if !valid(service) || !valid(method) {
+        return Err(bad());
+    }
+    line.grpc = true;
+    Ok(line)
+}
+
+/// `tls://host[:port]` (port 443 by default), `tcp://[host]:port`, `udp://[host]:port`.
+fn parse_connection(url: &str, scheme: &str, rest: &str) -> Result<ConnectionLine, String> {
+    let transport = match scheme {
+        "tls" => Transport::Tls,
+        "tcp" => Transport::Tcp,
+        _ => Transport::Udp,
+    };
+    let authority = rest.strip_suffix('/').unwrap_or(rest);
+    let usage = if transport == Transport::Tls {
+        "tls://HOST[:PORT]"
+    } else {
+        "tcp://[HOST]:PORT or udp://[HOST]:PORT"
+    };
+    if authority.contains(['/', '?', '#', '@']) {
+        return Err(format!(
+            "{url:?}: a connection URL has only a host and a port; expected {usage}"
+        ));
+    }
+    let (host, port) = split_host_port(authority)?;
+    let port = match (port, transport) {
+        (Some(p), _) => p,
+        (None, Transport::Tls) => 443,
+        (None, _) => {
+            return Err(format!(
+                "{url:?} has no port; expected {usage}, e.g. {scheme}://:5432"
+            ))
+        }
+    };
+    if transport == Transport::Tls && host.is_empty() {
+        return Err(format!(
+            "{url:?} has no host; the host is the TLS SNI, e.g. tls://db.example.com:443"
+        ));
+    }
+    Ok(ConnectionLine {
+        transport,
+        host: (!host.is_empty()).then(|| host.to_owned()),
+        port,
     })
 }
 
@@ -156,6 +292,7 @@ mod tests {
                 host: "Orders.example.com".into(),
                 port: Some(8443),
                 path_and_query: "/a/b?x=1".into(),
+                grpc: false,
             }
         );
         let r = parse_request_line("http://example.com").unwrap();
@@ -185,6 +322,76 @@ mod tests {
             "GET http://[::1/",
         ] {
             assert!(parse_request_line(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn grpc_and_connection_targets() {
+        let Target::Http(r) = parse_target("grpcs://grpc.example.com:8443/shop.Cart/Get").unwrap()
+        else {
+            panic!("not HTTP")
+        };
+        assert_eq!(
+            r,
+            RequestLine {
+                method: "POST".into(),
+                scheme: "https".into(),
+                authority: "grpc.example.com:8443".into(),
+                host: "grpc.example.com".into(),
+                port: Some(8443),
+                path_and_query: "/shop.Cart/Get".into(),
+                grpc: true,
+            }
+        );
+        let Target::Http(r) = parse_target("POST grpc://g/a.B/C").unwrap() else {
+            panic!("not HTTP")
+        };
+        assert_eq!((r.scheme.as_str(), r.port, r.grpc), ("http", None, true));
+        assert_eq!(
+            parse_target("tls://db.example.com").unwrap(),
+            Target::Connection(ConnectionLine {
+                transport: Transport::Tls,
+                host: Some("db.example.com".into()),
+                port: 443,
+            })
+        );
+        assert_eq!(
+            parse_target("tcp://:5432").unwrap(),
+            Target::Connection(ConnectionLine {
+                transport: Transport::Tcp,
+                host: None,
+                port: 5432,
+            })
+        );
+        assert_eq!(
+            parse_target("UDP://dns.example.com:53/").unwrap(),
+            Target::Connection(ConnectionLine {
+                transport: Transport::Udp,
+                host: Some("dns.example.com".into()),
+                port: 53,
+            })
+        );
+        for bad in [
+            "grpc://g",
+            "grpc://g/",
+            "grpc://g/svc",
+            "grpc://g/svc/",
+            "grpc://g//M",
+            "grpc://g/a/b/c",
+            "grpc://g/a.B/C?x=1",
+            "grpc:///a.B/C",
+            "GET grpc://g/a.B/C",
+            "tls://:443",
+            "tls://db.example.com:0",
+            "tls://db.example.com:443/path",
+            "tcp://db",
+            "tcp://",
+            "udp://:99999",
+            "CONNECT tcp://:5432",
+            "tcp://u@h:1",
+            "quic://h:443",
+        ] {
+            assert!(parse_target(bad).is_err(), "{bad:?}");
         }
     }
 

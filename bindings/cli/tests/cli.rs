@@ -671,3 +671,228 @@ fn lint_findings_agree_with_routing() {
     );
     assert_eq!(d["action"]["backend"]["name"], "checkout", "{d}");
 }
+
+fn l4_and_grpc() -> String {
+    root()
+        .join("examples/l4-and-grpc.yaml")
+        .display()
+        .to_string()
+}
+
+fn route_text(file: &str, extra: &[&str]) -> String {
+    let mut args = vec!["route", "-f", file];
+    args.extend_from_slice(extra);
+    let r = run(&args);
+    assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+    r.stdout
+}
+
+#[test]
+fn l4_and_grpc_example_checks_clean() {
+    let r = run(&["check", "-f", &l4_and_grpc()]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("5 routes (0 parents rejected"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn grpc_exact_method_header_rule_and_unimplemented() {
+    let e = l4_and_grpc();
+    let out = route_text(&e, &["grpc://grpc.example.com/shop.Cart/Get"]);
+    assert_eq!(row(&out, "outcome"), "forward");
+    assert_eq!(row(&out, "backend"), "apps/cart:50051");
+    assert_eq!(row(&out, "grpc-status"), "OK (forwarded)");
+    assert_eq!(row(&out, "route"), "GRPCRoute apps/cart");
+    assert_eq!(row(&out, "rule"), "0 (cart)");
+
+    // The request the engine saw: an HTTP/2-style POST with the gRPC content type.
+    let d = route_json(&e, &["grpc://grpc.example.com:80/shop.Cart/Put"]);
+    assert_eq!(d["action"]["type"], "forward");
+    assert_eq!(d["action"]["backend"]["name"], "cart");
+    assert_eq!(d["action"]["upstream"]["method"], "POST");
+    assert_eq!(d["action"]["upstream"]["path"], "/shop.Cart/Put");
+    assert_eq!(d["action"]["upstream"]["authority"], "grpc.example.com:80");
+    assert_eq!(
+        d["action"]["upstream"]["headers"][0],
+        serde_json::json!(["content-type", "application/grpc"])
+    );
+    assert_eq!(d["matched"]["kind"], "GRPCRoute");
+    assert_eq!(d["matched"]["match"], 1);
+
+    // One more header match wins over the plain method match.
+    let out = route_text(
+        &e,
+        &[
+            "grpc://grpc.example.com/shop.Cart/Get",
+            "-H",
+            "x-canary: true",
+        ],
+    );
+    assert_eq!(row(&out, "backend"), "apps/cart-canary:50051");
+    assert_eq!(row(&out, "rule"), "1 (canary)");
+    // The header rule is only for Get.
+    let d = route_json(
+        &e,
+        &[
+            "grpc://grpc.example.com/shop.Cart/Put",
+            "-H",
+            "x-canary: true",
+        ],
+    );
+    assert_eq!(d["action"]["backend"]["name"], "cart");
+
+    let out = route_text(&e, &["grpc://grpc.example.com/shop.Cart/Delete"]);
+    assert_eq!(row(&out, "outcome"), "respond 404");
+    assert!(
+        row(&out, "grpc-status").starts_with("Unimplemented (HTTP 404"),
+        "{out}"
+    );
+    let d = route_json(&e, &["POST", "grpc://grpc.example.com/shop.Orders/Get"]);
+    assert_eq!(d["action"]["type"], "respond");
+    assert_eq!(d["action"]["status"], 404);
+}
+
+#[test]
+fn grpc_invalid_backend_is_unavailable() {
+    let text = std::str::from_utf8(include_bytes!("../../../examples/l4-and-grpc.yaml"))
+        .unwrap()
+        .replace("{name: cart, port: 50051}", "{name: missing, port: 50051}");
+    let r = run_with_stdin(
+        &["route", "-f", "-", "grpc://grpc.example.com/shop.Cart/Put"],
+        Some(&text),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(row(&r.stdout, "outcome"), "respond 500");
+    assert!(
+        row(&r.stdout, "grpc-status").starts_with("Unavailable (HTTP 500"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn tls_exact_sni_beats_wildcard_and_unknown_sni_is_rejected() {
+    let e = l4_and_grpc();
+    let out = route_text(&e, &["tls://db.example.com:443"]);
+    assert_eq!(row(&out, "outcome"), "connect");
+    assert_eq!(row(&out, "backend"), "apps/db:5432");
+    assert!(row(&out, "stream").starts_with("TLS passthrough"), "{out}");
+    assert_eq!(row(&out, "backend sni"), "db.example.com");
+    assert_eq!(row(&out, "route"), "TLSRoute apps/db");
+    assert_eq!(row(&out, "hostname"), "db.example.com");
+    assert!(
+        row(&out, "listener").starts_with("tls (TLS Passthrough"),
+        "{out}"
+    );
+
+    let d = route_json(&e, &["tls://api.example.com"]);
+    assert_eq!(d["action"]["type"], "connect");
+    assert_eq!(d["action"]["backend"]["name"], "tls-default");
+    assert_eq!(d["action"]["tlsPassthrough"], true);
+    assert_eq!(d["action"]["sni"], "api.example.com");
+    assert_eq!(d["matched"]["name"], "wildcard");
+    assert_eq!(d["matched"]["hostname"], "*.example.com");
+
+    // --sni overrides the URL's host.
+    let d = route_json(&e, &["tls://db.example.com", "--sni", "www.example.com"]);
+    assert_eq!(d["action"]["backend"]["name"], "tls-default");
+    // ... and with tcp:// it makes the connection a TLS one.
+    let d = route_json(&e, &["tcp://:443", "--sni", "db.example.com"]);
+    assert_eq!(d["action"]["backend"]["name"], "db");
+
+    let out = route_text(&e, &["tls://shop.other.org:443"]);
+    assert_eq!(row(&out, "outcome"), "reject (connection refused)");
+    let d = route_json(&e, &["tls://shop.other.org"]);
+    assert_eq!(d["action"]["type"], "reject");
+    // A plain TCP connection (no SNI) to the TLS port is refused too.
+    let d = route_json(&e, &["tcp://:443"]);
+    assert_eq!(d["action"]["type"], "reject");
+}
+
+#[test]
+fn tcp_weighted_pick_follows_entropy() {
+    let e = l4_and_grpc();
+    let out = route_text(&e, &["tcp://:5432"]);
+    assert_eq!(row(&out, "outcome"), "connect");
+    assert_eq!(row(&out, "backend"), "apps/postgres-v15:5432");
+    assert!(row(&out, "stream").starts_with("plaintext"), "{out}");
+    assert_eq!(row(&out, "route"), "TCPRoute apps/postgres");
+    assert!(
+        out.contains("weight  10 (10%)  apps/postgres-v16:5432"),
+        "{out}"
+    );
+    let out = route_text(&e, &["tcp://db.internal:5432", "--entropy", "0.95"]);
+    assert_eq!(row(&out, "backend"), "apps/postgres-v16:5432");
+    assert!(out.contains("apps/postgres-v16:5432  <- chosen"), "{out}");
+    let d = route_json(&e, &["tcp://:5432", "--entropy", "0.89"]);
+    assert_eq!(d["action"]["backend"]["name"], "postgres-v15");
+    assert_eq!(d["action"]["tlsPassthrough"], false);
+    assert!(d["action"].get("sni").is_none(), "{d}");
+    // --port overrides the URL's port.
+    let d = route_json(&e, &["tcp://:1", "--port", "5432", "--entropy", "0.9"]);
+    assert_eq!(d["action"]["backend"]["name"], "postgres-v16");
+    // Nothing listens on TCP 53 (the DNS listener is UDP).
+    let d = route_json(&e, &["tcp://:53"]);
+    assert_eq!(d["action"]["type"], "reject");
+}
+
+#[test]
+fn udp_connects_to_its_route() {
+    let e = l4_and_grpc();
+    let out = route_text(&e, &["udp://ns1.example.com:53"]);
+    assert_eq!(row(&out, "outcome"), "connect");
+    assert_eq!(row(&out, "backend"), "apps/coredns:53");
+    assert_eq!(row(&out, "route"), "UDPRoute apps/dns");
+    assert!(
+        row(&out, "listener").starts_with("dns (UDP, port 53"),
+        "{out}"
+    );
+    let d = route_json(&e, &["udp://:53"]);
+    assert_eq!(d["action"]["type"], "connect");
+    assert_eq!(d["matched"]["kind"], "UDPRoute");
+    let d = route_json(&e, &["udp://:5432"]);
+    assert_eq!(d["action"]["type"], "reject");
+}
+
+#[test]
+fn malformed_grpc_and_connection_urls_exit_2() {
+    let e = l4_and_grpc();
+    for args in [
+        &["route", "-f", &e, "grpc://grpc.example.com"][..],
+        &["route", "-f", &e, "grpc://grpc.example.com/shop.Cart"],
+        &["route", "-f", &e, "grpc://grpc.example.com/shop.Cart/"],
+        &["route", "-f", &e, "grpc://grpc.example.com/a/b/c"],
+        &[
+            "route",
+            "-f",
+            &e,
+            "grpc://grpc.example.com/shop.Cart/Get?x=1",
+        ],
+        &["route", "-f", &e, "grpc:///shop.Cart/Get"],
+        &[
+            "route",
+            "-f",
+            &e,
+            "GET grpc://grpc.example.com/shop.Cart/Get",
+        ],
+        &["route", "-f", &e, "tls://:443"],
+        &["route", "-f", &e, "tls://db.example.com:70000"],
+        &["route", "-f", &e, "tls://db.example.com/path"],
+        &["route", "-f", &e, "tcp://db.example.com"],
+        &["route", "-f", &e, "udp://"],
+        &["route", "-f", &e, "CONNECT tcp://:5432"],
+        &["route", "-f", &e, "sctp://:5432"],
+        &["route", "-f", &e, "udp://:53", "--sni", "x.example.com"],
+        &["route", "-f", &e, "tcp://:5432", "-H", "x-a: b"],
+        &["route", "-f", &e, "tcp://:5432", "--explain"],
+        &["route", "-f", &e, "tcp://:5432", "--listener", "postgres"],
+    ] {
+        let r = run(args);
+        assert_eq!(r.code, 2, "{args:?}: {}{}", r.stdout, r.stderr);
+        assert!(r.stderr.contains("error"), "{args:?}: {}", r.stderr);
+        assert!(r.stdout.is_empty(), "{args:?}: {}", r.stdout);
+    }
+}

@@ -132,8 +132,8 @@ impl Router {
         };
         let Some(l) = chosen else {
             return reject(format!(
-                "no listener on port {port} accepts this connection (SNI {:?})",
-                conn.sni
+                "no listener on port {port} accepts this connection{}",
+                sni_text(conn.sni)
             ));
         };
         let listener = &gw.listeners[l];
@@ -161,8 +161,9 @@ impl Router {
         }
         let Some((_, _, route, host)) = best else {
             return reject(format!(
-                "no route on listener {} matches (SNI {:?})",
-                listener.name, conn.sni
+                "no route on listener {} matches this connection{}",
+                listener.name,
+                sni_text(conn.sni)
             ));
         };
         let Some(rule) = route.rules.first() else {
@@ -210,4 +211,8 @@ impl Router {
             }),
         }
     }
+}
+
+fn sni_text(sni: Option<&str>) -> String {
+    sni.map_or_else(|| " (no SNI)".to_owned(), |s| format!(" (SNI {s})"))
 }
