@@ -147,6 +147,8 @@ codes! {
     ShadowedRule = "shadowed-rule",
     /// A regular expression can never match (e.g. a path regex that cannot start with `/`).
     UnreachableRegex = "unreachable-regex",
+    /// Two policies of one kind target the same object; the older one applies.
+    PolicyConflict = "policy-conflict",
 }
 
 impl fmt::Display for Code {
@@ -330,6 +332,27 @@ pub struct RouteStatus {
     pub parents: Vec<RouteParentStatus>,
 }
 
+/// `status.ancestors[]` of a policy (GEP-713 `PolicyAncestorStatus`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct PolicyAncestorStatus {
+    /// The ancestor (a Gateway).
+    pub ancestor_ref: StatusParentRef,
+    /// The controller writing this entry.
+    pub controller_name: String,
+    /// Conditions (Accepted, ResolvedRefs).
+    pub conditions: Vec<Condition>,
+}
+
+/// `status` of a policy.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Default)]
+#[non_exhaustive]
+pub struct PolicyStatus {
+    /// One entry per ancestor.
+    pub ancestors: Vec<PolicyAncestorStatus>,
+}
+
 /// The status of one object.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
@@ -341,6 +364,8 @@ pub enum ObjectStatus {
     Gateway(GatewayStatus),
     /// A route.
     Route(RouteStatus),
+    /// A policy.
+    Policy(PolicyStatus),
 }
 
 /// Status of every object the engine reports on, in input order.

@@ -560,6 +560,26 @@ pub struct Backend {
     pub target: BackendTarget,
     /// Per-backend filters.
     pub filters: Filters,
+    /// TLS towards the backend, from the BackendTLSPolicy that governs its Service port.
+    pub tls: Option<Arc<BackendTls>>,
+}
+
+/// TLS origination towards a backend, from a BackendTLSPolicy.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct BackendTls {
+    /// The policy, as `namespace/name`.
+    pub policy: String,
+    /// SNI to send; the name to verify unless `subject_alt_names` is set.
+    pub hostname: String,
+    /// Trust anchors: `(kind, name)` in the policy's namespace.
+    pub ca_certificate_refs: Vec<(String, String)>,
+    /// `wellKnownCACertificates` (e.g. `System`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub well_known_ca_certificates: Option<String>,
+    /// Names to verify instead of `hostname`: `(type, value)`, type `Hostname` or `URI`.
+    pub subject_alt_names: Vec<(String, String)>,
 }
 
 /// Where a backendRef points.

@@ -66,8 +66,8 @@ pub use attach::parse_duration_ms;
 pub use config::{Config, DEFAULT_REGEX_SIZE_LIMIT};
 pub use diag::{
     Code, Condition, Diagnostic, GatewayClassStatus, GatewayStatus, GroupKind, ListenerStatus,
-    ObjectRef, ObjectStatus, RouteParentStatus, RouteStatus, Severity, StatusEntry,
-    StatusParentRef, StatusReport, GATEWAY_GROUP,
+    ObjectRef, ObjectStatus, PolicyAncestorStatus, PolicyStatus, RouteParentStatus, RouteStatus,
+    Severity, StatusEntry, StatusParentRef, StatusReport, GATEWAY_GROUP,
 };
 pub use error::{CompileError, ParseError};
 pub use resource::{Object, Resources};

@@ -3,10 +3,13 @@
 
 use base64::Engine as _;
 use gatewright::{Action, Config, Connection, Request, Resources, Router};
+use std::collections::BTreeMap;
+
 use serde_json::Value;
 
 use crate::engine::{
-    CaseRequest, Compiled, Engine, Entry, Mirror, Observed, Retry, Timeouts, Upstream,
+    BackendTlsObserved, CaseRequest, Compiled, Engine, Entry, Mirror, Observed, Retry, Timeouts,
+    Upstream,
 };
 
 /// The controller name of the corpus's synthetic GatewayClass.
@@ -37,7 +40,10 @@ impl Engine for Gatewright {
         let resources = Resources::from_json(&text).map_err(|e| e.to_string())?;
         let router = Router::compile_with(&resources, Config::new().controller_name(CONTROLLER))
             .map_err(|e| e.to_string())?;
-        Ok(Box::new(CompiledRouter { router }))
+        Ok(Box::new(CompiledRouter {
+            router,
+            tls: TlsWorld::new(&objects),
+        }))
     }
 }
 
@@ -62,7 +68,134 @@ fn fill_synthetic_certificate(mut object: Value) -> Value {
             );
         }
     }
+    if synthetic && object.get("kind").and_then(Value::as_str) == Some("ConfigMap") {
+        if let Some(data) = object.get_mut("data").and_then(Value::as_object_mut) {
+            data.insert(
+                "ca.crt".into(),
+                Value::String(
+                    "-----BEGIN CERTIFICATE-----\nc3ludGhldGlj\n-----END CERTIFICATE-----\n".into(),
+                ),
+            );
+        }
+    }
     object
+}
+
+/// Which certificate each backend Deployment serves, from the corpus README
+/// ("Backend TLS outcomes"): tls-backend and grpc-infra-backend-v1 serve
+/// `tls-checks-certificate`, tcp-backend serves `tls-passthrough-checks-certificate`.
+const BACKEND_CERTIFICATES: [(&str, &str); 3] = [
+    ("tls-backend", "tls-checks-certificate"),
+    ("grpc-infra-backend-v1", "tls-checks-certificate"),
+    ("tcp-backend", "tls-passthrough-checks-certificate"),
+];
+
+/// The CA that signed those certificates.
+const BACKEND_CA: &str = "tls-checks-ca-certificate";
+
+/// What the simulated backends present in a TLS handshake.
+#[derive(Default)]
+struct TlsWorld {
+    /// (namespace, Service) → names in the certificate its pods serve.
+    certificates: BTreeMap<(String, String), Vec<String>>,
+    /// ConfigMap names (any namespace) holding the CA of those certificates.
+    trusted_cas: Vec<String>,
+    /// (namespace, Service) → the `app` its selector picks (the serving Deployment).
+    pods: BTreeMap<(String, String), String>,
+}
+
+impl TlsWorld {
+    fn new(objects: &[Value]) -> Self {
+        let text = |v: &Value, ptr: &str| {
+            v.pointer(ptr)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned()
+        };
+        let mut secret_names: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut world = TlsWorld::default();
+        for o in objects {
+            let kind = text(o, "/kind");
+            let name = text(o, "/metadata/name");
+            if kind == "Secret" {
+                let names = text(
+                    o,
+                    "/metadata/annotations/gatewright.test~1certificate-names",
+                );
+                if !names.is_empty() {
+                    secret_names.insert(
+                        name.clone(),
+                        names.split(',').map(|n| n.trim().to_owned()).collect(),
+                    );
+                }
+            }
+            let description = text(o, "/metadata/annotations/gatewright.test~1description");
+            if kind == "ConfigMap"
+                && (name == BACKEND_CA || description.contains(&format!("ConfigMap {BACKEND_CA}")))
+            {
+                world.trusted_cas.push(name);
+            }
+        }
+        for o in objects {
+            if text(o, "/kind") != "Service" {
+                continue;
+            }
+            let app = text(o, "/spec/selector/app");
+            if !app.is_empty() {
+                let ns = o
+                    .pointer("/metadata/namespace")
+                    .and_then(Value::as_str)
+                    .unwrap_or("default")
+                    .to_owned();
+                world
+                    .pods
+                    .insert((ns, text(o, "/metadata/name")), app.clone());
+            }
+            if let Some((_, secret)) = BACKEND_CERTIFICATES
+                .iter()
+                .find(|(deployment, _)| *deployment == app)
+            {
+                if let Some(names) = secret_names.get(*secret) {
+                    let ns = o
+                        .pointer("/metadata/namespace")
+                        .and_then(Value::as_str)
+                        .unwrap_or("default")
+                        .to_owned();
+                    world
+                        .certificates
+                        .insert((ns, text(o, "/metadata/name")), names.clone());
+                }
+            }
+        }
+        world
+    }
+
+    /// Whether the handshake with `service` succeeds under `tls`: the CA is trusted
+    /// and the verified names (subjectAltNames, else the hostname) meet the certificate's.
+    fn handshake(&self, service: &(String, String), tls: &gatewright::ir::BackendTls) -> bool {
+        let Some(names) = self.certificates.get(service) else {
+            return false;
+        };
+        let trusted = tls
+            .ca_certificate_refs
+            .iter()
+            .any(|(_, ca)| self.trusted_cas.contains(ca));
+        let wanted: Vec<&str> = if tls.subject_alt_names.is_empty() {
+            vec![tls.hostname.as_str()]
+        } else {
+            tls.subject_alt_names
+                .iter()
+                .map(|(_, v)| v.as_str())
+                .collect()
+        };
+        let covers = |cert: &str, want: &str| {
+            cert == want
+                || cert
+                    .strip_prefix('*')
+                    .is_some_and(|suffix| want.ends_with(suffix) && want.len() > suffix.len())
+        };
+        trusted && wanted.iter().any(|w| names.iter().any(|n| covers(n, w)))
+    }
 }
 
 /// The corpus lists objects in creation order (its README) and upstream applies
@@ -86,6 +219,7 @@ fn with_creation_time(mut object: Value, index: usize) -> Value {
 
 struct CompiledRouter {
     router: Router,
+    tls: TlsWorld,
 }
 
 impl Compiled for CompiledRouter {
@@ -100,7 +234,11 @@ impl Compiled for CompiledRouter {
             if let Some(sni) = &request.sni {
                 conn = conn.sni(sni);
             }
-            return observe(self.router.route_connection(&conn, entropy).action, request);
+            return observe(
+                self.router.route_connection(&conn, entropy).action,
+                request,
+                &self.tls,
+            );
         }
         let path_and_query = match &request.query {
             Some(q) => format!("{}?{q}", request.path),
@@ -120,7 +258,11 @@ impl Compiled for CompiledRouter {
         if let Some(sni) = &request.sni {
             req = req.sni(sni);
         }
-        observe(self.router.route_with(&req, entropy).action, request)
+        observe(
+            self.router.route_with(&req, entropy).action,
+            request,
+            &self.tls,
+        )
     }
 
     fn status(&self) -> Vec<Value> {
@@ -135,11 +277,13 @@ impl Compiled for CompiledRouter {
 }
 
 /// What a client and backend would observe for an action.
-fn observe(action: Action, request: &CaseRequest) -> Observed {
+fn observe(action: Action, request: &CaseRequest, world: &TlsWorld) -> Observed {
     let mut observed = Observed::default();
+    let mut backend_tls = None;
     {
         match action {
             Action::Connect(c) => {
+                backend_tls.clone_from(&c.backend_tls);
                 observed.status = 200;
                 observed.backend = Some((c.backend.namespace.clone(), c.backend.name.clone()));
                 observed.backend_connection = Some(
@@ -163,6 +307,7 @@ fn observe(action: Action, request: &CaseRequest) -> Observed {
                 }
             }
             Action::Forward(f) => {
+                backend_tls.clone_from(&f.backend_tls);
                 observed.status = 200;
                 observed.backend = Some((f.backend.namespace.clone(), f.backend.name.clone()));
                 observed.upstream = Some(Upstream {
@@ -205,5 +350,43 @@ fn observe(action: Action, request: &CaseRequest) -> Observed {
             _ => observed.status = 0,
         }
     }
+    observed.backend_pod = observed
+        .backend
+        .as_ref()
+        .and_then(|b| world.pods.get(b).cloned());
+    apply_backend_tls(&mut observed, backend_tls, world);
     observed
+}
+
+/// Records the BackendTLSPolicy settings and simulates the handshake: a failed
+/// one means the backend never sees the request and the gateway answers 502.
+fn apply_backend_tls(
+    observed: &mut Observed,
+    tls: Option<gatewright::ir::BackendTls>,
+    world: &TlsWorld,
+) {
+    let Some(tls) = tls else { return };
+    let (ns, name) = tls.policy.split_once('/').unwrap_or(("", &tls.policy));
+    observed.backend_tls = Some(BackendTlsObserved {
+        policy: (ns.to_owned(), name.to_owned()),
+        hostname: tls.hostname.clone(),
+        ca_certificate_refs: tls.ca_certificate_refs.clone(),
+        subject_alt_names: tls.subject_alt_names.clone(),
+    });
+    let Some(service) = observed.backend.clone() else {
+        return;
+    };
+    if world.handshake(&service, &tls) {
+        observed.backend_connection = Some("tls".to_owned());
+        observed.backend_sni = Some(tls.hostname.clone());
+    } else {
+        observed.status = if observed.backend_connection.is_some() {
+            0
+        } else {
+            502
+        };
+        observed.backend = None;
+        observed.upstream = None;
+        observed.backend_connection = None;
+    }
 }

@@ -88,7 +88,21 @@ pub fn check_observed(observed: &Observed, case: &Case) -> Vec<String> {
     };
     failures.extend(check_outcome(status, observed, expect));
     if !skipped(expect, "backend") {
-        failures.extend(check_backend(observed.backend.as_ref(), &expect.backend));
+        // Upstream identifies the backend by the serving pod's name prefix: accept the
+        // Service, or the Deployment its selector picks (README, "Backend identity").
+        let by_pod = observed
+            .backend
+            .as_ref()
+            .zip(observed.backend_pod.as_ref())
+            .map(|((ns, _), pod)| (ns.clone(), pod.clone()));
+        let by_service = check_backend(observed.backend.as_ref(), &expect.backend);
+        if !by_service.is_empty()
+            && by_pod
+                .as_ref()
+                .is_none_or(|p| !check_backend(Some(p), &expect.backend).is_empty())
+        {
+            failures.extend(by_service);
+        }
     }
     if let Some(expected) = &expect.request {
         failures.extend(check_upstream(
@@ -120,6 +134,9 @@ pub fn check_observed(observed: &Observed, case: &Case) -> Vec<String> {
         failures.extend(check_mirrors(&observed.mirrors, &expect.mirrored_to));
     }
     failures.extend(check_backend_connection(observed, expect));
+    if let Some(expected) = &expect.backend_tls {
+        failures.extend(check_backend_tls(observed, expected));
+    }
     failures.extend(unsupported_keys(expect));
     failures
 }
@@ -150,7 +167,7 @@ fn expects_unchanged_forwarding(expect: &Expect) -> bool {
 
 /// Expectation keys that [`Observed`] has no data for: they fail rather than pass silently.
 fn unsupported_keys(expect: &Expect) -> Vec<String> {
-    let present = [("backend_tls", expect.backend_tls.is_some())];
+    let present: [(&str, bool); 0] = [];
     present
         .iter()
         .filter(|(key, is_present)| *is_present && !skipped(expect, key))
@@ -175,6 +192,80 @@ pub fn check_backend_connection(observed: &Observed, expect: &Expect) -> Vec<Str
         if observed.backend_sni.as_deref() != Some(want.as_str()) {
             failures.push(format!(
                 "expected backend SNI {want}, got {:?}",
+                observed.backend_sni
+            ));
+        }
+    }
+    failures
+}
+
+/// Check `backend_tls` (BackendTLSPolicy) against the observed settings: the
+/// policy, hostname, CA refs (any order), subjectAltNames when listed, and `sni`
+/// (the SNI the backend saw) when given.
+pub fn check_backend_tls(observed: &Observed, expected: &Value) -> Vec<String> {
+    let mut failures = Vec::new();
+    let Some(got) = &observed.backend_tls else {
+        return vec![
+            "expected TLS towards the backend (backend_tls), the decision has none".to_owned(),
+        ];
+    };
+    let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).unwrap_or("").to_owned();
+    if let Some(policy) = expected.get("policy") {
+        let want = (text(policy, "namespace"), text(policy, "name"));
+        if got.policy != want {
+            failures.push(format!(
+                "expected BackendTLSPolicy {}/{}, got {}/{}",
+                want.0, want.1, got.policy.0, got.policy.1
+            ));
+        }
+    }
+    if let Some(host) = expected.get("hostname").and_then(Value::as_str) {
+        if got.hostname != host {
+            failures.push(format!(
+                "expected backend TLS hostname {host}, got {}",
+                got.hostname
+            ));
+        }
+    }
+    if let Some(refs) = expected
+        .get("ca_certificate_refs")
+        .and_then(Value::as_array)
+    {
+        let mut want: Vec<(String, String)> = refs
+            .iter()
+            .map(|r| (text(r, "kind"), text(r, "name")))
+            .collect();
+        let mut have = got.ca_certificate_refs.clone();
+        want.sort();
+        have.sort();
+        if want != have {
+            failures.push(format!("expected CA refs {want:?}, got {have:?}"));
+        }
+    }
+    if let Some(sans) = expected.get("subject_alt_names").and_then(Value::as_array) {
+        let mut want: Vec<(String, String)> = sans
+            .iter()
+            .map(|v| {
+                let kind = text(v, "type");
+                let value = if kind == "URI" {
+                    text(v, "uri")
+                } else {
+                    text(v, "hostname")
+                };
+                (kind, value)
+            })
+            .collect();
+        let mut have = got.subject_alt_names.clone();
+        want.sort();
+        have.sort();
+        if want != have {
+            failures.push(format!("expected subjectAltNames {want:?}, got {have:?}"));
+        }
+    }
+    if let Some(sni) = expected.get("sni").and_then(Value::as_str) {
+        if observed.backend_sni.as_deref() != Some(sni) {
+            failures.push(format!(
+                "expected the backend to see SNI {sni}, got {:?}",
                 observed.backend_sni
             ));
         }

@@ -97,6 +97,8 @@ pub struct CaseRequest {
 pub struct Observed {
     /// HTTP status the client sees; 0 = connection rejected / no HTTP response at all.
     pub status: u16,
+    /// The Deployment whose pods serve `backend` (the Service's `app` selector), when known.
+    pub backend_pod: Option<String>,
     /// The Service `(namespace, name)` that receives the request; `None` when the gateway answers
     /// itself (redirect, CORS preflight, 404, ...).
     pub backend: Option<(String, String)>,
@@ -118,6 +120,22 @@ pub struct Observed {
     pub backend_connection: Option<String>,
     /// The SNI the backend sees, when it receives TLS.
     pub backend_sni: Option<String>,
+    /// TLS the gateway originates towards the backend (BackendTLSPolicy), whether or
+    /// not the handshake succeeded.
+    pub backend_tls: Option<BackendTlsObserved>,
+}
+
+/// The BackendTLSPolicy settings applied towards a backend.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BackendTlsObserved {
+    /// Policy `(namespace, name)`.
+    pub policy: (String, String),
+    /// Validation hostname (the SNI sent).
+    pub hostname: String,
+    /// Trust anchors `(kind, name)`.
+    pub ca_certificate_refs: Vec<(String, String)>,
+    /// Subject alternative names `(type, value)`.
+    pub subject_alt_names: Vec<(String, String)>,
 }
 
 /// The request as a backend receives it.

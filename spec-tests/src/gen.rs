@@ -5,6 +5,8 @@
 //! `{namespace}/{name}` order differs from the `(namespace, name)` order, creation timestamps
 //! that are equal, older or missing — so that generated routes overlap and every precedence
 //! tie-break is exercised. Requests are drawn from the same pools plus near misses.
+//! [`scenario`] makes HTTPRoute manifests, [`grpc_scenario`] GRPCRoute ones with gRPC
+//! requests, and [`l4_scenario`] TLS/TCP/UDP listeners and routes with connections.
 //!
 //! ```
 //! use proptest::strategy::{Strategy, ValueTree};
@@ -91,12 +93,40 @@ pub static REQUEST_QUERIES: [Option<&str>; 7] = [
 
 // --- manifest model ---------------------------------------------------------------------------
 
-/// A listener: name `l{i}`, port, hostname, HTTPS (with or without a resolvable certificate).
+/// A listener protocol; the `bool`s say whether the certificate resolves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Proto {
+    Http,
+    Https(bool),
+    /// `tls.mode: Passthrough` (no certificate needed).
+    TlsPassthrough,
+    /// `tls.mode: Terminate`: `Some(ok)` with a certificateRef, `None` without `tls` at all.
+    TlsTerminate(Option<bool>),
+    Tcp,
+    Udp,
+}
+
+impl Proto {
+    fn name(self) -> &'static str {
+        match self {
+            Proto::Http => "HTTP",
+            Proto::Https(_) => "HTTPS",
+            Proto::TlsPassthrough | Proto::TlsTerminate(_) => "TLS",
+            Proto::Tcp => "TCP",
+            Proto::Udp => "UDP",
+        }
+    }
+}
+
+/// A listener: name (`l{i}` unless given), port, hostname, protocol, and optionally the one
+/// route kind it allows.
 #[derive(Clone, Debug)]
 struct ListenerSpec {
+    name: Option<&'static str>,
     port: u16,
     hostname: Option<&'static str>,
-    https: Option<bool>,
+    proto: Proto,
+    kind: Option<&'static str>,
 }
 
 #[derive(Clone, Debug)]
@@ -158,10 +188,12 @@ struct RouteSpec {
     rules: Vec<RuleSpec>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 struct ManifestSpec {
     gateways: Vec<Vec<ListenerSpec>>,
     routes: Vec<RouteSpec>,
+    grpc_routes: Vec<GrpcRouteSpec>,
+    l4_routes: Vec<L4RouteSpec>,
 }
 
 fn listener() -> impl Strategy<Value = ListenerSpec> {
@@ -180,9 +212,11 @@ fn listener() -> impl Strategy<Value = ListenerSpec> {
                 port
             };
             ListenerSpec {
+                name: None,
                 port,
                 hostname,
-                https,
+                proto: https.map_or(Proto::Http, Proto::Https),
+                kind: None,
             }
         })
 }
@@ -197,7 +231,7 @@ fn listeners() -> impl Strategy<Value = Vec<ListenerSpec>> {
         if first_on_80 {
             // Most Gateways have plain HTTP on port 80 first, where most requests enter.
             ls[0].port = 80;
-            ls[0].https = None;
+            ls[0].proto = Proto::Http;
         }
         if !keep_conflicts {
             let mut seen = Vec::new();
@@ -299,8 +333,325 @@ fn route_spec(gateways: usize) -> impl Strategy<Value = RouteSpec> {
 
 fn manifest_spec() -> impl Strategy<Value = ManifestSpec> {
     prop_oneof![3 => Just(1usize), 1 => Just(2usize)].prop_flat_map(|gateways| {
-        (vec(listeners(), gateways), vec(route_spec(gateways), 1..=4))
-            .prop_map(|(gateways, routes)| ManifestSpec { gateways, routes })
+        (vec(listeners(), gateways), vec(route_spec(gateways), 1..=4)).prop_map(
+            |(gateways, routes)| ManifestSpec {
+                gateways,
+                routes,
+                ..ManifestSpec::default()
+            },
+        )
+    })
+}
+
+// --- GRPCRoute model ---------------------------------------------------------------------------
+
+/// gRPC services (`pkg.Echo` is a prefix of `pkg.Echo2`).
+pub static GRPC_SERVICES: [&str; 3] = ["pkg.Echo", "pkg.Echo2", "other.Svc"];
+/// gRPC methods (`Ping` is a prefix of `PingStream`).
+pub static GRPC_METHODS: [&str; 3] = ["Ping", "PingStream", "Get"];
+/// Service regexes (the last is invalid: its rule is dropped).
+pub static GRPC_SERVICE_REGEXES: [&str; 4] = [r"pkg\.Echo2?", r"pkg\..*", ".*", "["];
+/// Method regexes.
+pub static GRPC_METHOD_REGEXES: [&str; 2] = ["Ping.*", "Ping|Get"];
+/// gRPC request paths: the pools crossed, plus malformed and near-miss paths.
+pub static GRPC_REQUEST_PATHS: [&str; 14] = [
+    "/pkg.Echo/Ping",
+    "/pkg.Echo/PingStream",
+    "/pkg.Echo/Get",
+    "/pkg.Echo2/Ping",
+    "/pkg.Echo2/Get",
+    "/other.Svc/Get",
+    "/other.Svc/Ping",
+    "/pkg.echo/Ping",
+    "/pkg.Echo/ping",
+    "/pkg.Echo",
+    "/pkg.Echo/Ping/x",
+    "//Ping",
+    "/pkg.Echo/",
+    "/",
+];
+
+#[derive(Clone, Debug)]
+struct GrpcMethodSpec {
+    regex: bool,
+    service: Option<&'static str>,
+    method: Option<&'static str>,
+}
+
+#[derive(Clone, Debug)]
+struct GrpcMatchSpec {
+    method: Option<GrpcMethodSpec>,
+    headers: Vec<ValueSpec>,
+}
+
+#[derive(Clone, Debug)]
+struct GrpcRuleSpec {
+    matches: Vec<GrpcMatchSpec>,
+    backends: Vec<BackendSpec>,
+}
+
+#[derive(Clone, Debug)]
+struct GrpcRouteSpec {
+    namespace: &'static str,
+    name: &'static str,
+    created: Option<&'static str>,
+    parents: Vec<ParentSpec>,
+    hostnames: Vec<&'static str>,
+    rules: Vec<GrpcRuleSpec>,
+}
+
+fn grpc_method_spec() -> impl Strategy<Value = GrpcMethodSpec> {
+    let exact = (
+        option::weighted(0.8, select(&GRPC_SERVICES[..])),
+        option::weighted(0.6, select(&GRPC_METHODS[..])),
+    )
+        .prop_map(|(service, method)| GrpcMethodSpec {
+            regex: false,
+            service,
+            method,
+        });
+    let regex = (
+        option::weighted(0.8, select(&GRPC_SERVICE_REGEXES[..])),
+        option::weighted(0.5, select(&GRPC_METHOD_REGEXES[..])),
+    )
+        .prop_map(|(service, method)| GrpcMethodSpec {
+            regex: true,
+            service,
+            method,
+        });
+    prop_oneof![3 => exact, 1 => regex]
+}
+
+fn grpc_match_spec() -> impl Strategy<Value = GrpcMatchSpec> {
+    (
+        option::weighted(0.85, grpc_method_spec()),
+        prop_oneof![3 => Just(0usize), 2 => Just(1usize), 1 => Just(2usize)]
+            .prop_flat_map(|n| vec(value_spec(&HEADER_NAMES), n)),
+    )
+        .prop_map(|(method, headers)| GrpcMatchSpec { method, headers })
+}
+
+fn grpc_route_spec() -> impl Strategy<Value = GrpcRouteSpec> {
+    let parent = prop_oneof![6 => Just(None), 1 => select(vec!["l0", "l1", "l2"]).prop_map(Some)]
+        .prop_map(|section| ParentSpec {
+            gateway: GATEWAYS[0],
+            section,
+        });
+    let rule = (
+        prop_oneof![1 => Just(0usize), 3 => Just(1usize), 2 => Just(2usize)]
+            .prop_flat_map(|n| vec(grpc_match_spec(), n)),
+        prop_oneof![1 => Just(0usize), 6 => Just(1usize), 4 => Just(2usize), 1 => Just(3usize)]
+            .prop_flat_map(|n| vec(backend_spec(), n)),
+    )
+        .prop_map(|(matches, backends)| GrpcRuleSpec { matches, backends });
+    (
+        select(&NAMESPACES[..]),
+        select(&ROUTE_NAMES[..]),
+        select(&TIMESTAMPS[..]),
+        vec(parent, 1..=2),
+        vec(select(&HOSTNAMES[..]), 0..=2),
+        vec(rule, 1..=3),
+    )
+        .prop_map(
+            |(namespace, name, created, parents, hostnames, rules)| GrpcRouteSpec {
+                namespace,
+                name,
+                created,
+                parents,
+                hostnames,
+                rules,
+            },
+        )
+}
+
+/// One Gateway `gw1` with 1–3 HTTP/HTTPS listeners carrying only GRPCRoutes (1–4), and now
+/// and then an HTTP listener `lh` on 8081 that admits only HTTPRoutes, with one catch-all
+/// HTTPRoute bound to it by `sectionName` (so HTTPRoutes and GRPCRoutes never share a
+/// listener: that is a conflict the router does not resolve yet).
+fn grpc_manifest_spec() -> impl Strategy<Value = ManifestSpec> {
+    (
+        listeners(),
+        vec(grpc_route_spec(), 1..=4),
+        prop_oneof![3 => Just(false), 1 => Just(true)],
+    )
+        .prop_map(|(mut listeners, grpc_routes, with_http)| {
+            let mut routes = Vec::new();
+            if with_http {
+                listeners.push(ListenerSpec {
+                    name: Some("lh"),
+                    port: 8081,
+                    hostname: None,
+                    proto: Proto::Http,
+                    kind: Some("HTTPRoute"),
+                });
+                routes.push(RouteSpec {
+                    namespace: NAMESPACES[0],
+                    name: "plain",
+                    created: None,
+                    parents: vec![ParentSpec {
+                        gateway: GATEWAYS[0],
+                        section: Some("lh"),
+                    }],
+                    hostnames: Vec::new(),
+                    rules: vec![RuleSpec {
+                        matches: Vec::new(),
+                        filter: FilterSpec::None,
+                        backends: vec![BackendSpec {
+                            service: SERVICES[0],
+                            port: 80,
+                            weight: None,
+                        }],
+                    }],
+                });
+            }
+            ManifestSpec {
+                gateways: vec![listeners],
+                routes,
+                grpc_routes,
+                l4_routes: Vec::new(),
+            }
+        })
+}
+
+// --- L4 model ----------------------------------------------------------------------------------
+
+/// TLSRoute, TCPRoute or UDPRoute.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum L4Kind {
+    Tls,
+    Tcp,
+    Udp,
+}
+
+#[derive(Clone, Debug)]
+struct L4RouteSpec {
+    kind: L4Kind,
+    namespace: &'static str,
+    name: &'static str,
+    created: Option<&'static str>,
+    parents: Vec<ParentSpec>,
+    hostnames: Vec<&'static str>,
+    /// Each rule's backends (only the first rule is used).
+    rules: Vec<Vec<BackendSpec>>,
+}
+
+/// SNIs of connections: the pool, deeper names, misses, upper case and a trailing dot.
+pub static SNIS: [&str; 9] = [
+    "a.example.com",
+    "b.example.com",
+    "x.a.example.com",
+    "y.x.a.example.com",
+    "c.example.com",
+    "example.com",
+    "other.org",
+    "B.EXAMPLE.COM",
+    "b.example.com.",
+];
+
+fn l4_listener() -> impl Strategy<Value = ListenerSpec> {
+    let tls = (
+        prop_oneof![3 => Just(443u16), 1 => Just(8443u16)],
+        option::weighted(0.5, select(&HOSTNAMES[..])),
+        prop_oneof![
+            3 => Just(Proto::TlsPassthrough),
+            2 => Just(Proto::TlsTerminate(Some(true))),
+            1 => Just(Proto::TlsTerminate(Some(false))),
+            1 => Just(Proto::TlsTerminate(None)),
+        ],
+    )
+        .prop_map(|(port, hostname, proto)| (port, hostname, proto));
+    let plain = (
+        prop_oneof![
+            3 => Just((5000u16, Proto::Tcp)),
+            1 => Just((5001u16, Proto::Tcp)),
+            2 => Just((5000u16, Proto::Udp)),
+            1 => Just((5353u16, Proto::Udp)),
+            1 => Just((80u16, Proto::Http)),
+        ],
+        prop_oneof![12 => Just(None), 1 => Just(Some(8443u16))],
+    )
+        .prop_map(|((port, proto), odd)| (odd.unwrap_or(port), None, proto));
+    prop_oneof![3 => tls, 2 => plain].prop_map(|(port, hostname, proto)| ListenerSpec {
+        name: None,
+        port,
+        hostname,
+        proto,
+        kind: None,
+    })
+}
+
+/// 1–4 L4 listeners; listeners that would conflict (same port, protocol and hostname) are
+/// mostly dropped.
+fn l4_listeners() -> impl Strategy<Value = Vec<ListenerSpec>> {
+    (
+        vec(l4_listener(), 1..=4),
+        prop_oneof![8 => Just(false), 1 => Just(true)],
+    )
+        .prop_map(|(mut ls, keep_conflicts)| {
+            if !keep_conflicts {
+                let mut seen = Vec::new();
+                ls.retain(|l| {
+                    let k = (l.port, l.proto.name(), l.hostname);
+                    let fresh = !seen.contains(&k);
+                    seen.push(k);
+                    fresh
+                });
+            }
+            ls
+        })
+}
+
+fn l4_route_spec(gateways: usize) -> impl Strategy<Value = L4RouteSpec> {
+    let parent = (
+        select(GATEWAYS[..gateways].to_vec()),
+        prop_oneof![8 => Just(None), 1 => select(vec!["l0", "l1", "l2", "l3"]).prop_map(Some)],
+    )
+        .prop_map(|(gateway, section)| ParentSpec { gateway, section });
+    (
+        prop_oneof![3 => Just(L4Kind::Tls), 2 => Just(L4Kind::Tcp), 2 => Just(L4Kind::Udp)],
+        (
+            select(&NAMESPACES[..]),
+            select(vec!["r1", "r2", "r3"]),
+            select(&TIMESTAMPS[..]),
+        ),
+        vec(parent, 1..=2),
+        prop_oneof![1 => Just(0usize), 6 => Just(1usize), 3 => Just(2usize)]
+            .prop_flat_map(|n| vec(select(&HOSTNAMES[..]), n)),
+        prop_oneof![8 => Just(1usize), 1 => Just(2usize)].prop_flat_map(|n| vec(l4_backends(), n)),
+    )
+        .prop_map(
+            |(kind, (namespace, name, created), parents, hostnames, rules)| L4RouteSpec {
+                kind,
+                namespace,
+                name,
+                created,
+                parents,
+                hostnames: if kind == L4Kind::Tls {
+                    hostnames
+                } else {
+                    Vec::new()
+                },
+                rules,
+            },
+        )
+}
+
+fn l4_backends() -> impl Strategy<Value = Vec<BackendSpec>> {
+    prop_oneof![1 => Just(0usize), 6 => Just(1usize), 4 => Just(2usize), 2 => Just(3usize)]
+        .prop_flat_map(|n| vec(backend_spec(), n))
+}
+
+fn l4_manifest_spec() -> impl Strategy<Value = ManifestSpec> {
+    prop_oneof![3 => Just(1usize), 1 => Just(2usize)].prop_flat_map(|gateways| {
+        (
+            vec(l4_listeners(), gateways),
+            vec(l4_route_spec(gateways), 3..=7),
+        )
+            .prop_map(|(gateways, l4_routes)| ManifestSpec {
+                gateways,
+                l4_routes,
+                ..ManifestSpec::default()
+            })
     })
 }
 
@@ -333,17 +684,27 @@ fn render(m: &ManifestSpec) -> String {
             GATEWAYS[g]
         );
         for (i, l) in listeners.iter().enumerate() {
-            let protocol = if l.https.is_some() { "HTTPS" } else { "HTTP" };
-            let _ = write!(y, "  - {{name: l{i}, port: {}, protocol: {protocol}, allowedRoutes: {{namespaces: {{from: All}}}}", l.port);
+            let protocol = l.proto.name();
+            let name = l.name.map_or_else(|| format!("l{i}"), str::to_owned);
+            let kinds = l
+                .kind
+                .map(|k| format!(", kinds: [{{kind: {k}}}]"))
+                .unwrap_or_default();
+            let _ = write!(y, "  - {{name: {name}, port: {}, protocol: {protocol}, allowedRoutes: {{namespaces: {{from: All}}{kinds}}}", l.port);
             if let Some(h) = l.hostname {
                 let _ = write!(y, ", hostname: {}", q(h));
             }
-            if let Some(cert_ok) = l.https {
-                let secret = if cert_ok { "cert" } else { "no-such-cert" };
-                let _ = write!(
-                    y,
-                    ", tls: {{mode: Terminate, certificateRefs: [{{name: {secret}}}]}}"
-                );
+            let secret = |ok: bool| if ok { "cert" } else { "no-such-cert" };
+            match l.proto {
+                Proto::Https(ok) | Proto::TlsTerminate(Some(ok)) => {
+                    let _ = write!(
+                        y,
+                        ", tls: {{mode: Terminate, certificateRefs: [{{name: {}}}]}}",
+                        secret(ok)
+                    );
+                }
+                Proto::TlsPassthrough => y.push_str(", tls: {mode: Passthrough}"),
+                Proto::TlsTerminate(None) | Proto::Http | Proto::Tcp | Proto::Udp => {}
             }
             y.push_str("}\n");
         }
@@ -400,24 +761,7 @@ fn render(m: &ManifestSpec) -> String {
                 if let Some(method) = mt.method {
                     parts.push(format!("method: {method}"));
                 }
-                let values = |list: &[ValueSpec]| {
-                    let items: Vec<String> = list
-                        .iter()
-                        .map(|v| {
-                            let kind = if v.regex {
-                                "RegularExpression"
-                            } else {
-                                "Exact"
-                            };
-                            format!(
-                                "{{name: {}, type: {kind}, value: {}}}",
-                                q(v.name),
-                                q(v.value)
-                            )
-                        })
-                        .collect();
-                    format!("[{}]", items.join(", "))
-                };
+                let values = render_values;
                 if !mt.headers.is_empty() {
                     parts.push(format!("headers: {}", values(&mt.headers)));
                 }
@@ -453,7 +797,153 @@ fn render(m: &ManifestSpec) -> String {
             }
         }
     }
+    for r in &m.grpc_routes {
+        render_grpc_route(&mut y, r);
+    }
+    for r in &m.l4_routes {
+        render_l4_route(&mut y, r);
+    }
     y
+}
+
+/// `[{name: …, type: Exact|RegularExpression, value: …}, …]`.
+fn render_values(list: &[ValueSpec]) -> String {
+    let items: Vec<String> = list
+        .iter()
+        .map(|v| {
+            let kind = if v.regex {
+                "RegularExpression"
+            } else {
+                "Exact"
+            };
+            format!(
+                "{{name: {}, type: {kind}, value: {}}}",
+                q(v.name),
+                q(v.value)
+            )
+        })
+        .collect();
+    format!("[{}]", items.join(", "))
+}
+
+/// `metadata`, `parentRefs` and `hostnames` of a route of any kind.
+fn render_route_head(
+    y: &mut String,
+    api: &str,
+    kind: &str,
+    meta: (&str, &str, Option<&str>),
+    parents: &[ParentSpec],
+    hostnames: &[&str],
+) {
+    let (namespace, name, created) = meta;
+    let _ = write!(
+        y,
+        "---\napiVersion: {api}\nkind: {kind}\nmetadata: {{name: {name}, namespace: {namespace}"
+    );
+    if let Some(c) = created {
+        let _ = write!(y, ", creationTimestamp: {}", q(c));
+    }
+    y.push_str("}\nspec:\n  parentRefs:\n");
+    for p in parents {
+        let _ = write!(
+            y,
+            "  - {{name: {}, namespace: {GATEWAY_NAMESPACE}",
+            p.gateway
+        );
+        if let Some(s) = p.section {
+            let _ = write!(y, ", sectionName: {s}");
+        }
+        y.push_str("}\n");
+    }
+    if !hostnames.is_empty() {
+        let hs: Vec<String> = hostnames.iter().map(|h| q(h)).collect();
+        let _ = writeln!(y, "  hostnames: [{}]", hs.join(", "));
+    }
+}
+
+fn render_backends(y: &mut String, backends: &[BackendSpec]) {
+    y.push_str("    backendRefs:");
+    if backends.is_empty() {
+        y.push_str(" []\n");
+    } else {
+        y.push('\n');
+    }
+    for b in backends {
+        let weight = b
+            .weight
+            .map(|w| format!(", weight: {w}"))
+            .unwrap_or_default();
+        let _ = writeln!(y, "    - {{name: {}, port: {}{weight}}}", b.service, b.port);
+    }
+}
+
+fn render_grpc_route(y: &mut String, r: &GrpcRouteSpec) {
+    render_route_head(
+        y,
+        "gateway.networking.k8s.io/v1",
+        "GRPCRoute",
+        (r.namespace, r.name, r.created),
+        &r.parents,
+        &r.hostnames,
+    );
+    y.push_str("  rules:\n");
+    for rule in &r.rules {
+        y.push_str("  - matches:");
+        if rule.matches.is_empty() {
+            y.push_str(" []\n");
+        } else {
+            y.push('\n');
+        }
+        for mt in &rule.matches {
+            let mut parts = Vec::new();
+            if let Some(method) = &mt.method {
+                let mut fields = vec![format!(
+                    "type: {}",
+                    if method.regex {
+                        "RegularExpression"
+                    } else {
+                        "Exact"
+                    }
+                )];
+                if let Some(svc) = method.service {
+                    fields.push(format!("service: {}", q(svc)));
+                }
+                if let Some(m) = method.method {
+                    fields.push(format!("method: {}", q(m)));
+                }
+                parts.push(format!("method: {{{}}}", fields.join(", ")));
+            }
+            if !mt.headers.is_empty() {
+                parts.push(format!("headers: {}", render_values(&mt.headers)));
+            }
+            let _ = writeln!(y, "    - {{{}}}", parts.join(", "));
+        }
+        render_backends(y, &rule.backends);
+    }
+}
+
+fn render_l4_route(y: &mut String, r: &L4RouteSpec) {
+    let (api, kind) = match r.kind {
+        L4Kind::Tls => ("gateway.networking.k8s.io/v1", "TLSRoute"),
+        L4Kind::Tcp => ("gateway.networking.k8s.io/v1alpha2", "TCPRoute"),
+        L4Kind::Udp => ("gateway.networking.k8s.io/v1alpha2", "UDPRoute"),
+    };
+    render_route_head(
+        y,
+        api,
+        kind,
+        (r.namespace, r.name, r.created),
+        &r.parents,
+        &r.hostnames,
+    );
+    y.push_str("  rules:\n");
+    for backends in &r.rules {
+        y.push_str("  -");
+        let mut rule = String::new();
+        render_backends(&mut rule, backends);
+        // `  - backendRefs: …` (the rule's first key on the dash line).
+        y.push_str(&rule[3..]);
+    }
 }
 
 // --- requests -----------------------------------------------------------------------------------
@@ -579,14 +1069,22 @@ fn port_choice(default: u32, listener: u32, bogus: u32) -> impl Strategy<Value =
 }
 
 fn raw_request() -> impl Strategy<Value = RawRequest> {
+    raw_request_with(&REQUEST_PATHS, &REQUEST_QUERIES, vec!["GET", "POST"])
+}
+
+fn raw_request_with(
+    paths: &'static [&'static str],
+    queries: &'static [Option<&'static str>],
+    methods: Vec<&'static str>,
+) -> impl Strategy<Value = RawRequest> {
     let target = (
-        select(vec!["GET", "POST"]),
+        select(methods),
         // `Some(true)`: https when the manifest has a 443 listener; `Some(false)`: always https.
         prop_oneof![10 => Just(None), 4 => Just(Some(true)), 1 => Just(Some(false))],
         select(&REQUEST_HOSTS[..]),
         port_choice(8, 4, 1),
-        select(&REQUEST_PATHS[..]),
-        select(&REQUEST_QUERIES[..]),
+        select(paths),
+        select(queries),
         vec((select(&HEADER_NAMES[..]), select(&VALUES[..])), 0..=3),
     );
     let entry = (
@@ -677,5 +1175,182 @@ pub fn scenario(
         let yaml = render(&m);
         let requests = raws.into_iter().map(|r| r.resolve(&m)).collect();
         (yaml, requests)
+    })
+}
+
+/// Like [`scenario`], for GRPCRoutes: one Gateway `gw1` with 1–3 HTTP/HTTPS listeners and 1–4
+/// GRPCRoutes (1–3 rules, 0–2 matches each: exact service+method, service only, method only,
+/// regular expressions, invalid matches; 0–2 header conditions; 0–3 weighted backends) with
+/// hostnames from the shared pool, now and then an HTTPRoute on its own listener `lh`
+/// (port 8081); `POST` requests with gRPC paths `/service/Method` from the pools, malformed
+/// gRPC paths, and pool headers.
+pub fn grpc_scenario(
+    requests: std::ops::RangeInclusive<usize>,
+) -> impl Strategy<Value = (String, Vec<GenRequest>)> {
+    static NO_QUERY: [Option<&str>; 1] = [None];
+    (
+        grpc_manifest_spec(),
+        vec(
+            raw_request_with(&GRPC_REQUEST_PATHS, &NO_QUERY, vec!["POST"]),
+            requests,
+        ),
+    )
+        .prop_map(|(m, raws)| {
+            let yaml = render(&m);
+            let requests = raws.into_iter().map(|r| r.resolve(&m)).collect();
+            (yaml, requests)
+        })
+}
+
+// --- connections --------------------------------------------------------------------------------
+
+/// A generated connection, owning what [`Connection`](gatewright::Connection) borrows.
+#[derive(Clone, Debug)]
+pub struct GenConnection {
+    /// UDP (else TCP).
+    pub udp: bool,
+    /// Destination port.
+    pub port: u16,
+    /// TLS ClientHello SNI.
+    pub sni: Option<&'static str>,
+    /// Gateway name (namespace [`GATEWAY_NAMESPACE`]); `nope` does not exist.
+    pub gateway: Option<&'static str>,
+    /// Entropy for the backend pick.
+    pub entropy: u64,
+}
+
+impl GenConnection {
+    /// The transport.
+    pub fn transport(&self) -> gatewright::Transport {
+        if self.udp {
+            gatewright::Transport::Udp
+        } else {
+            gatewright::Transport::Tcp
+        }
+    }
+
+    /// The [`Connection`](gatewright::Connection) to route.
+    pub fn connection(&self) -> gatewright::Connection<'_> {
+        let mut c = if self.udp {
+            gatewright::Connection::udp(self.port)
+        } else {
+            gatewright::Connection::tcp(self.port)
+        };
+        if let Some(sni) = self.sni {
+            c = c.sni(sni);
+        }
+        if let Some(g) = self.gateway {
+            c = c.gateway(GATEWAY_NAMESPACE, g);
+        }
+        c
+    }
+
+    /// The Gateway as `(namespace, name)`.
+    pub fn gateway_ref(&self) -> Option<(&'static str, &'static str)> {
+        self.gateway.map(|g| (GATEWAY_NAMESPACE, g))
+    }
+}
+
+impl fmt::Display for GenConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} port {}",
+            if self.udp { "UDP" } else { "TCP" },
+            self.port
+        )?;
+        match self.sni {
+            Some(s) => write!(f, " sni={s}")?,
+            None => write!(f, " (no SNI)")?,
+        }
+        if let Some(g) = self.gateway {
+            write!(f, " gateway={GATEWAY_NAMESPACE}/{g}")?;
+        }
+        write!(f, " entropy={:#x}", self.entropy)
+    }
+}
+
+/// A connection before it is fitted to a manifest.
+#[derive(Clone, Debug)]
+struct RawConnection {
+    udp: Option<bool>,
+    port: PortChoice,
+    sni: Option<&'static str>,
+    gateway: GatewayChoice,
+    entropy: u64,
+}
+
+fn raw_connection() -> impl Strategy<Value = RawConnection> {
+    (
+        // `None`: the transport of the chosen port's listener.
+        prop_oneof![12 => Just(None), 1 => Just(Some(true)), 1 => Just(Some(false))],
+        port_choice(0, 16, 1),
+        prop_oneof![
+            2 => Just(None),
+            9 => select(&SNIS[..4]).prop_map(Some),
+            4 => select(&SNIS[4..]).prop_map(Some),
+        ],
+        prop_oneof![
+            18 => any::<Index>().prop_map(GatewayChoice::Auto),
+            1 => Just(GatewayChoice::Unnamed),
+            1 => Just(GatewayChoice::Nope),
+        ],
+        any::<u64>(),
+    )
+        .prop_map(|(udp, port, sni, gateway, entropy)| RawConnection {
+            udp,
+            port,
+            sni,
+            gateway,
+            entropy,
+        })
+}
+
+impl RawConnection {
+    fn resolve(self, m: &ManifestSpec) -> GenConnection {
+        let gateway = match self.gateway {
+            GatewayChoice::Auto(_) if m.gateways.len() == 1 => None,
+            GatewayChoice::Auto(i) => Some(*i.get(&GATEWAYS[..m.gateways.len()])),
+            GatewayChoice::Unnamed => None,
+            GatewayChoice::Nope => Some("nope"),
+        };
+        // Ports of the Gateway the connection enters (of all Gateways when it names none).
+        let listeners: Vec<&ListenerSpec> = match GATEWAYS.iter().position(|g| Some(*g) == gateway)
+        {
+            Some(g) if g < m.gateways.len() => m.gateways[g].iter().collect(),
+            _ => m.gateways.iter().flatten().collect(),
+        };
+        let (port, listener_udp) = match self.port {
+            PortChoice::Listener(i) if !listeners.is_empty() => {
+                let l = i.get(&listeners);
+                (l.port, l.proto == Proto::Udp)
+            }
+            _ => (9, false),
+        };
+        let udp = self.udp.unwrap_or(listener_udp);
+        GenConnection {
+            udp,
+            port,
+            sni: if udp { None } else { self.sni },
+            gateway,
+            entropy: self.entropy,
+        }
+    }
+}
+
+/// One L4 manifest with `connections` connections near it: one or two Gateways with 1–4
+/// listeners among TLS (Passthrough; Terminate with a good, a missing or no certificate) on
+/// 443/8443 with pool hostnames, TCP on 5000/5001, UDP on 5000/5353 (sharing 5000 with TCP)
+/// and the odd HTTP listener; 3–7 TLSRoutes (pool hostnames, wildcards, none), TCPRoutes and
+/// UDPRoutes with colliding names and timestamps, weighted and invalid backends, sometimes a
+/// second (ignored) rule. Connections go mostly to listener ports with the listener's
+/// transport, with SNIs from the pool, misses, upper case, a trailing dot or none.
+pub fn l4_scenario(
+    connections: std::ops::RangeInclusive<usize>,
+) -> impl Strategy<Value = (String, Vec<GenConnection>)> {
+    (l4_manifest_spec(), vec(raw_connection(), connections)).prop_map(|(m, raws)| {
+        let yaml = render(&m);
+        let conns = raws.into_iter().map(|r| r.resolve(&m)).collect();
+        (yaml, conns)
     })
 }

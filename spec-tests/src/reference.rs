@@ -24,12 +24,23 @@
 //!   cumulative weight range holds the point; weight 0 never; total 0, an invalid target or an
 //!   invalid rule → 500; a rule-level redirect answers with its status.
 //!
+//! * GRPCRoute (§5): a match holds when its `method` condition (service and/or method, Exact or
+//!   RegularExpression, on `:path` = `/{service}/{method}`) and its header conditions hold; no
+//!   `method` matches every gRPC request. Key = hostname, characters in the matching service,
+//!   characters in the matching method, header count, oldest, `{namespace}/{name}`, rule,
+//!   match. An HTTPRoute and a GRPCRoute with intersecting hostnames on one listener: only the
+//!   older is served there. [`grpc_status`] gives the status a gRPC client must see.
+//! * Connections (§6, [`route_connection`]): TLS listeners by SNI (most specific listener
+//!   hostname), then the most specific matching TLSRoute hostname; TCP/UDP: every attached
+//!   route; then oldest, `{namespace}/{name}`; first rule; weighted backend; invalid → reject.
+//!
 //! CORS preflights are not modelled (the generators never send `OPTIONS` with `Origin`).
 
 use gatewright::ir::{
-    Backend, BackendTarget, Gateway, HostMatch, Ir, Match, PathMatch, Protocol, Route, ValueMatch,
+    Attachment, Backend, BackendTarget, Gateway, HostMatch, Ir, Match, PathMatch, Protocol, Route,
+    RouteKind, ValueMatch,
 };
-use gatewright::{Action, Decision, Request};
+use gatewright::{Action, Decision, Request, Transport};
 
 /// What the reference decided.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -147,9 +158,12 @@ pub fn route(ir: &Ir, request: &Request<'_>, entropy: u64, host_fallthrough: boo
     }
 
     // Linear scan over every candidate, keeping the smallest key.
-    let mut best: Option<(Key, RefMatch, &Route, usize)> = None;
+    let mut best: Option<(AnyKey, RefMatch, &Route, usize)> = None;
     for attachment in &listener.attachments {
         let route = &ir.routes[attachment.route];
+        if loses_kind_conflict(ir, &listener.attachments, attachment) {
+            continue;
+        }
         for h in &attachment.hostnames {
             if !route_host_matches(h, &host) {
                 continue;
@@ -159,10 +173,25 @@ pub fn route(ir: &Ir, request: &Request<'_>, entropy: u64, host_fallthrough: boo
             }
             for (rule_pos, rule) in route.rules.iter().enumerate() {
                 for m in &rule.matches {
-                    if !match_holds(m, request) {
-                        continue;
-                    }
-                    let key = key(h, m, route, rule.index);
+                    let key = if route.kind == RouteKind::Grpc {
+                        let Some((service_chars, method_chars)) = grpc_match_holds(m, request)
+                        else {
+                            continue;
+                        };
+                        AnyKey::Grpc(grpc_key(
+                            h,
+                            m,
+                            route,
+                            rule.index,
+                            service_chars,
+                            method_chars,
+                        ))
+                    } else {
+                        if !match_holds(m, request) {
+                            continue;
+                        }
+                        AnyKey::Http(key(h, m, route, rule.index))
+                    };
                     if best.as_ref().is_none_or(|(k, ..)| key < *k) {
                         let found = RefMatch {
                             gateway: g,
@@ -224,7 +253,11 @@ pub fn observe(ir: &Ir, decision: &Decision) -> Result<RefDecision, String> {
     let route = ir
         .routes
         .iter()
-        .position(|r| &r.namespace == namespace && &r.name == name)
+        .position(|r| {
+            &r.namespace == namespace
+                && &r.name == name
+                && p.kind.as_deref().is_none_or(|k| k == r.kind.as_str())
+        })
         .ok_or_else(|| format!("unknown route {namespace}/{name}"))?;
     let outcome = match &decision.action {
         Action::Forward(f) => RefOutcome::Backend {
@@ -232,7 +265,16 @@ pub fn observe(ir: &Ir, decision: &Decision) -> Result<RefDecision, String> {
             name: f.backend.name.clone(),
         },
         Action::Redirect(r) => RefOutcome::Redirect(r.status),
-        Action::Respond(r) if r.status == 500 => RefOutcome::ServerError,
+        // HTTPRoute: 500; GRPCRoute: 503 with `grpc-status: 14` (UNAVAILABLE).
+        Action::Respond(r)
+            if r.status == 500
+                || (r.status == 503
+                    && r.headers
+                        .iter()
+                        .any(|(n, v)| n == "grpc-status" && v == "14")) =>
+        {
+            RefOutcome::ServerError
+        }
         other => return Err(format!("unexpected action of a matched rule: {other:?}")),
     };
     Ok(RefDecision::Matched(RefMatch {
@@ -494,6 +536,381 @@ fn key(h: &HostMatch, m: &Match, route: &Route, rule: usize) -> Key {
         rule,
         matched: m.index,
     }
+}
+
+// --- GRPCRoute (SEMANTICS §5) -----------------------------------------------------------------
+
+/// A gRPC request path: `"/" service "/" method`, both parts non-empty and without `/`
+/// (gRPC over HTTP/2: `:path` is `/{Service-Name}/{method name}`).
+fn grpc_parts(path: &str) -> Option<(&str, &str)> {
+    let rest = path.strip_prefix('/')?;
+    let mut parts = rest.split('/');
+    let service = parts.next()?;
+    let method = parts.next()?;
+    if parts.next().is_some() || service.is_empty() || method.is_empty() {
+        return None;
+    }
+    Some((service, method))
+}
+
+/// Whether a `GRPCRouteMatch` holds: its `method` condition (service and/or method, Exact or
+/// RegularExpression over the whole part) and every header condition (ANDed). A match without
+/// `method` matches every gRPC request. `Some((characters in the matching service, characters
+/// in the matching method))`, 0 for a part the match does not constrain.
+fn grpc_match_holds(m: &Match, request: &Request<'_>) -> Option<(usize, usize)> {
+    if !m
+        .headers
+        .iter()
+        .all(|h| value_holds(&h.value, first_header(request, &h.name)))
+    {
+        return None;
+    }
+    let Some(g) = &m.grpc else {
+        return Some((0, 0));
+    };
+    let (service, method) = grpc_parts(request.path())?;
+    let chars = |condition: &Option<ValueMatch>, value: &str| match condition {
+        None => Some(0),
+        Some(c) => value_holds(c, Some(value)).then(|| value.chars().count()),
+    };
+    Some((chars(&g.service, service)?, chars(&g.method, method)?))
+}
+
+/// GRPCRoute precedence key, smaller wins (`GRPCRouteRule.Matches`): hostname (non-wildcard
+/// characters, then characters), characters in the matching service, characters in the matching
+/// method, header matches, oldest route, `{namespace}/{name}`, first rule, first match.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct GrpcKey {
+    host: HostKey,
+    service: std::cmp::Reverse<usize>,
+    method: std::cmp::Reverse<usize>,
+    headers: std::cmp::Reverse<usize>,
+    created: (bool, Option<(i64, u32)>),
+    name: String,
+    rule: usize,
+    matched: usize,
+}
+
+fn grpc_key(
+    h: &HostMatch,
+    m: &Match,
+    route: &Route,
+    rule: usize,
+    service_chars: usize,
+    method_chars: usize,
+) -> GrpcKey {
+    use std::cmp::Reverse;
+    GrpcKey {
+        host: host_key(h),
+        service: Reverse(service_chars),
+        method: Reverse(method_chars),
+        headers: Reverse(m.headers.len()),
+        created: (route.created.is_none(), route.created),
+        name: format!("{}/{}", route.namespace, route.name),
+        rule,
+        matched: m.index,
+    }
+}
+
+/// A candidate's key. HTTPRoute and GRPCRoute rules are never merged; after
+/// [`loses_kind_conflict`] all candidates for one host are of one kind.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum AnyKey {
+    Http(Key),
+    Grpc(GrpcKey),
+}
+
+/// §5: "An HTTPRoute and a GRPCRoute on the same listener with intersecting hostnames conflict:
+/// accept only the older one (then `{namespace}/{name}`)". Whether `a` is the loser of such a
+/// conflict on this listener. (The router does not resolve this conflict yet; the generators
+/// never produce it.)
+fn loses_kind_conflict(ir: &Ir, attachments: &[Attachment], a: &Attachment) -> bool {
+    let route = &ir.routes[a.route];
+    let http_or_grpc = |k: RouteKind| matches!(k, RouteKind::Http | RouteKind::Grpc);
+    if !http_or_grpc(route.kind) {
+        return false;
+    }
+    let order = |r: &Route| {
+        (
+            (r.created.is_none(), r.created),
+            format!("{}/{}", r.namespace, r.name),
+        )
+    };
+    attachments.iter().any(|b| {
+        let other = &ir.routes[b.route];
+        http_or_grpc(other.kind)
+            && other.kind != route.kind
+            && order(other) < order(route)
+            && a.hostnames
+                .iter()
+                .any(|x| b.hostnames.iter().any(|y| hosts_intersect(x, y)))
+    })
+}
+
+/// Whether two route hostnames (after listener intersection) share a host name.
+fn hosts_intersect(a: &HostMatch, b: &HostMatch) -> bool {
+    match (a, b) {
+        (HostMatch::Any, _) | (_, HostMatch::Any) => true,
+        (HostMatch::Exact(x), HostMatch::Exact(y)) => x == y,
+        (HostMatch::Wildcard(s), HostMatch::Exact(h))
+        | (HostMatch::Exact(h), HostMatch::Wildcard(s)) => {
+            h.ends_with(s.as_str()) && h.len() > s.len()
+        }
+        (HostMatch::Wildcard(x), HostMatch::Wildcard(y)) => {
+            x.ends_with(y.as_str()) || y.ends_with(x.as_str())
+        }
+        _ => false,
+    }
+}
+
+/// The gRPC status a client sees for a decision on a gRPC request, as the spec words it:
+/// no listener or no rule → `Unimplemented` (§1 "Listener isolation", §5); a rule without a
+/// usable backend → `Unavailable` (`GRPCRouteRule.BackendRefs`). `None` when the request is
+/// forwarded (the backend answers), refused, or the spec names no gRPC status.
+pub fn grpc_status(decision: &RefDecision) -> Option<&'static str> {
+    match decision {
+        RefDecision::NoListener | RefDecision::NoMatch { .. } => Some("Unimplemented"),
+        RefDecision::Matched(m) => match m.outcome {
+            RefOutcome::ServerError => Some("Unavailable"),
+            RefOutcome::Backend { .. } | RefOutcome::Redirect(_) => None,
+        },
+        RefDecision::Rejected | RefDecision::Misdirected => None,
+    }
+}
+
+// --- TLSRoute, TCPRoute, UDPRoute (SEMANTICS §6) ---------------------------------------------
+
+/// What the reference decided for a connection.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RefConnection {
+    /// Refused before a route was chosen: unknown Gateway, no listener for the transport and
+    /// port, no TLS listener hostname matching the SNI (or no SNI for a TLS listener), a listener
+    /// that is not programmed, or no attached route (for TLS: no route hostname matching the SNI).
+    Refused,
+    /// A route was chosen.
+    Routed(RefConnMatch),
+}
+
+/// The route chosen for a connection and what happens.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RefConnMatch {
+    /// Index in [`Ir::gateways`].
+    pub gateway: usize,
+    /// Index in [`Gateway::listeners`].
+    pub listener: usize,
+    /// Index in [`Ir::routes`].
+    pub route: usize,
+    /// [`Rule::index`](gatewright::ir::Rule::index) of the (first) rule.
+    pub rule: usize,
+    /// The route hostname it was chosen under (`*` = any).
+    pub hostname: String,
+    /// What happens.
+    pub outcome: RefConnOutcome,
+}
+
+/// What happens to a routed connection.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RefConnOutcome {
+    /// Proxied to this Service port.
+    Connect {
+        /// Namespace.
+        namespace: String,
+        /// Name.
+        name: String,
+        /// Port.
+        port: u16,
+        /// TLS Passthrough: the backend gets the client's TLS stream.
+        tls_passthrough: bool,
+        /// The SNI the backend sees (passthrough only).
+        sni: Option<String>,
+    },
+    /// Actively rejected: the picked backend is invalid, or no backend has a weight above 0.
+    Reject,
+}
+
+/// Routes a new connection the spec-literal way (SEMANTICS §1, §6):
+///
+/// * Gateway: the named one, or the only one.
+/// * Listeners on `port` for the transport: UDP → `UDP` listeners; TCP → `TCP` and `TLS`.
+/// * With an SNI and TLS listeners there: the TLS listener whose hostname matches the SNI most
+///   specifically (`Listener.Hostname`: "TLS: The Listener Hostname MUST match the SNI");
+///   none → refused ("unknown SNI → connection rejected"). Otherwise a plain TCP/UDP listener
+///   (hostnames are not used); a TLS listener cannot route a connection without SNI.
+/// * A listener that is not programmed refuses.
+/// * Routes: TLS: (route, hostname) pairs whose hostname matches the SNI, most specific hostname
+///   first (non-wildcard characters, then characters); TCP/UDP: every attached route. Ties: the
+///   oldest `creationTimestamp` (missing = newest), then `{namespace}/{name}`
+///   (`Listener.AllowedRoutes`).
+/// * The route's first rule; the backend by weight (as [`route`]); an invalid backend or no
+///   weight → reject; Passthrough TLS listeners forward the stream and the (lower-case) SNI.
+pub fn route_connection(
+    ir: &Ir,
+    transport: Transport,
+    port: u16,
+    sni: Option<&str>,
+    gateway: Option<(&str, &str)>,
+    entropy: u64,
+) -> RefConnection {
+    let g = match gateway {
+        Some((ns, name)) => ir
+            .gateways
+            .iter()
+            .position(|g| g.namespace == ns && g.name == name),
+        None if ir.gateways.len() == 1 => Some(0),
+        None => None,
+    };
+    let Some(g) = g else {
+        return RefConnection::Refused;
+    };
+    let gw = &ir.gateways[g];
+    let udp = matches!(transport, Transport::Udp);
+    let for_transport: Vec<usize> = (0..gw.listeners.len())
+        .filter(|&l| gw.listeners[l].port == port)
+        .filter(|&l| match gw.listeners[l].protocol {
+            Protocol::Udp => udp,
+            Protocol::Tcp | Protocol::Tls => !udp,
+            _ => false,
+        })
+        .collect();
+    let tls: Vec<usize> = for_transport
+        .iter()
+        .copied()
+        .filter(|&l| gw.listeners[l].protocol == Protocol::Tls)
+        .collect();
+    let sni = sni.map(str::to_ascii_lowercase);
+    let chosen = match &sni {
+        Some(name) if !tls.is_empty() => most_specific(gw, &tls, name),
+        _ => for_transport
+            .iter()
+            .copied()
+            .find(|&l| gw.listeners[l].protocol != Protocol::Tls),
+    };
+    let Some(l) = chosen else {
+        return RefConnection::Refused;
+    };
+    let listener = &gw.listeners[l];
+    if !listener.programmed {
+        return RefConnection::Refused;
+    }
+    let is_tls = listener.protocol == Protocol::Tls;
+    let mut best: Option<(ConnKey, usize, &HostMatch)> = None;
+    for attachment in &listener.attachments {
+        let route = &ir.routes[attachment.route];
+        for h in &attachment.hostnames {
+            if is_tls && !sni.as_deref().is_some_and(|s| route_host_matches(h, s)) {
+                continue;
+            }
+            let key = ConnKey {
+                host: if is_tls {
+                    host_key(h)
+                } else {
+                    host_key(&HostMatch::Any)
+                },
+                created: (route.created.is_none(), route.created),
+                name: format!("{}/{}", route.namespace, route.name),
+            };
+            if best.as_ref().is_none_or(|(k, ..)| key < *k) {
+                best = Some((key, attachment.route, h));
+            }
+        }
+    }
+    let Some((_, r, h)) = best else {
+        return RefConnection::Refused;
+    };
+    let route = &ir.routes[r];
+    let Some(rule) = route.rules.first() else {
+        return RefConnection::Refused;
+    };
+    let outcome = match weighted_pick(&rule.action.backends, entropy).map(|b| &b.target) {
+        Some(BackendTarget::Service {
+            namespace,
+            name,
+            port,
+        }) => {
+            let passthrough = is_tls && listener.tls_passthrough;
+            RefConnOutcome::Connect {
+                namespace: namespace.clone(),
+                name: name.clone(),
+                port: *port,
+                tls_passthrough: passthrough,
+                sni: if passthrough { sni.clone() } else { None },
+            }
+        }
+        _ => RefConnOutcome::Reject,
+    };
+    RefConnection::Routed(RefConnMatch {
+        gateway: g,
+        listener: l,
+        route: r,
+        rule: rule.index,
+        hostname: h.to_string(),
+        outcome,
+    })
+}
+
+/// Route choice on a connection listener, smaller wins.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct ConnKey {
+    /// TLS: the most specific route hostname for the SNI.
+    host: HostKey,
+    /// Oldest first; missing timestamps after all given ones.
+    created: (bool, Option<(i64, u32)>),
+    /// `{namespace}/{name}`.
+    name: String,
+}
+
+/// Maps a router [`Decision`] for a connection onto a [`RefConnection`].
+///
+/// # Errors
+/// A description of a decision with no [`RefConnection`] counterpart.
+pub fn observe_connection(ir: &Ir, decision: &Decision) -> Result<RefConnection, String> {
+    let Some(p) = &decision.matched else {
+        return match &decision.action {
+            Action::Reject { .. } => Ok(RefConnection::Refused),
+            other => Err(format!("unexpected decision without provenance: {other:?}")),
+        };
+    };
+    let gateway = ir
+        .gateways
+        .iter()
+        .position(|g| format!("{}/{}", g.namespace, g.name) == p.gateway)
+        .ok_or_else(|| format!("unknown gateway {}", p.gateway))?;
+    let listener = ir.gateways[gateway]
+        .listeners
+        .iter()
+        .position(|l| l.name == p.listener)
+        .ok_or_else(|| format!("unknown listener {}", p.listener))?;
+    let (Some(namespace), Some(name), Some(rule)) = (&p.namespace, &p.name, p.rule) else {
+        return Err(format!("connection decision without a route: {decision:?}"));
+    };
+    let route = ir
+        .routes
+        .iter()
+        .position(|r| {
+            &r.namespace == namespace
+                && &r.name == name
+                && p.kind.as_deref() == Some(r.kind.as_str())
+        })
+        .ok_or_else(|| format!("unknown route {namespace}/{name}"))?;
+    let outcome = match &decision.action {
+        Action::Connect(c) => RefConnOutcome::Connect {
+            namespace: c.backend.namespace.clone(),
+            name: c.backend.name.clone(),
+            port: c.backend.port,
+            tls_passthrough: c.tls_passthrough,
+            sni: c.sni.clone(),
+        },
+        Action::Reject { .. } => RefConnOutcome::Reject,
+        other => return Err(format!("unexpected action for a connection: {other:?}")),
+    };
+    Ok(RefConnection::Routed(RefConnMatch {
+        gateway,
+        listener,
+        route,
+        rule,
+        hostname: p.hostname.clone().unwrap_or_default(),
+        outcome,
+    }))
 }
 
 // --- actions ---------------------------------------------------------------------------------
@@ -830,5 +1247,144 @@ spec:
         assert_eq!(listener_of("a.example.com:8080"), "exact");
         assert_eq!(listener_of("b.example.com:8080"), "NoListener");
         assert_eq!(listener_of("b.example.com:9"), "Rejected");
+    }
+
+    const GRPC: &str = r#"
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: infra}
+spec:
+  gatewayClassName: gw
+  listeners:
+  - {name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: s1, namespace: app}
+spec: {ports: [{port: 80}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: s2, namespace: app}
+spec: {ports: [{port: 80}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: old, namespace: app, creationTimestamp: "2020-01-01T00:00:00Z"}
+spec:
+  parentRefs: [{name: gw, namespace: infra}]
+  rules:
+  - matches: [{method: {method: Ping}, headers: [{name: x, value: "1"}]}]
+    backendRefs: [{name: s1, port: 80}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: new, namespace: app}
+spec:
+  parentRefs: [{name: gw, namespace: infra}]
+  rules:
+  - matches: [{method: {type: RegularExpression, service: "pkg\\..*"}}]
+    backendRefs: [{name: s2, port: 80}]
+"#;
+
+    #[test]
+    fn grpc_service_beats_method_and_headers() {
+        let router = Router::compile(&Resources::from_yaml(GRPC).unwrap()).unwrap();
+        let headers = [("X", "1")];
+        let winner = |path: &str| match route(
+            router.ir(),
+            &Request::new("POST", "h", path).headers(&headers),
+            0,
+            true,
+        ) {
+            RefDecision::Matched(m) => router.ir().routes[m.route].name.clone(),
+            other => format!("{other:?}"),
+        };
+        // A service match ranks above a method match with a header, whatever the age.
+        assert_eq!(winner("/pkg.Echo/Ping"), "new");
+        assert_eq!(winner("/other.Svc/Ping"), "old");
+        assert_eq!(
+            winner("/other.Svc/Get"),
+            "NoMatch { gateway: 0, listener: 0 }"
+        );
+        assert_eq!(
+            winner("/pkg.Echo/Ping/x"),
+            "NoMatch { gateway: 0, listener: 0 }"
+        );
+    }
+
+    #[test]
+    fn tls_connection_prefers_the_specific_hostname_then_the_oldest() {
+        let yaml = r#"
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: infra}
+spec:
+  gatewayClassName: gw
+  listeners:
+  - {name: tls, port: 443, protocol: TLS, tls: {mode: Passthrough}, allowedRoutes: {namespaces: {from: All}}}
+  - {name: tcp, port: 5000, protocol: TCP, allowedRoutes: {namespaces: {from: All}}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: s1, namespace: app}
+spec: {ports: [{port: 80}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: TLSRoute
+metadata: {name: wild, namespace: app, creationTimestamp: "2020-01-01T00:00:00Z"}
+spec:
+  parentRefs: [{name: gw, namespace: infra}]
+  hostnames: ["*.example.com"]
+  rules: [{backendRefs: [{name: s1, port: 80}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: TLSRoute
+metadata: {name: exact, namespace: app}
+spec:
+  parentRefs: [{name: gw, namespace: infra}]
+  hostnames: ["a.example.com"]
+  rules: [{backendRefs: [{name: gone, port: 80}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: TCPRoute
+metadata: {name: b, namespace: app, creationTimestamp: "2020-01-01T00:00:00Z"}
+spec:
+  parentRefs: [{name: gw, namespace: infra}]
+  rules: [{backendRefs: [{name: s1, port: 80}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: TCPRoute
+metadata: {name: a, namespace: app}
+spec:
+  parentRefs: [{name: gw, namespace: infra}]
+  rules: [{backendRefs: [{name: s1, port: 80}]}]
+"#;
+        let router = Router::compile(&Resources::from_yaml(yaml).unwrap()).unwrap();
+        let ir = router.ir();
+        let decide = |port: u16, sni: Option<&str>| match route_connection(
+            ir,
+            Transport::Tcp,
+            port,
+            sni,
+            None,
+            0,
+        ) {
+            RefConnection::Routed(m) => {
+                format!("{} {:?}", ir.routes[m.route].name, m.outcome)
+            }
+            RefConnection::Refused => "refused".into(),
+        };
+        assert_eq!(decide(443, Some("A.example.com")), "exact Reject");
+        assert!(decide(443, Some("b.example.com")).starts_with("wild Connect"));
+        assert!(decide(443, Some("b.example.com")).contains("sni: Some(\"b.example.com\")"));
+        assert_eq!(decide(443, Some("example.com")), "refused");
+        assert_eq!(decide(443, None), "refused");
+        // TCP: the oldest route, SNI ignored.
+        assert!(decide(5000, Some("x")).starts_with("b Connect"));
+        assert_eq!(
+            route_connection(ir, Transport::Udp, 5000, None, None, 0),
+            RefConnection::Refused
+        );
     }
 }

@@ -765,9 +765,9 @@ fn grpc_invalid_backend_is_unavailable() {
         Some(&text),
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(row(&r.stdout, "outcome"), "respond 500");
+    assert_eq!(row(&r.stdout, "outcome"), "respond 503");
     assert!(
-        row(&r.stdout, "grpc-status").starts_with("Unavailable (HTTP 500"),
+        row(&r.stdout, "grpc-status").starts_with("Unavailable"),
         "{}",
         r.stdout
     );

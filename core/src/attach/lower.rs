@@ -3,11 +3,13 @@
 
 use std::sync::Arc;
 
+use super::policy::BackendTlsPolicies;
 use super::refs::RefIndex;
 use crate::diag::{Code, Diagnostic, ObjectRef, Severity, GATEWAY_GROUP};
 use crate::ir::{
-    Backend, BackendTarget, Cors, Filters, GrpcMethod, HeaderOps, Match, Mirror, NameValueMatch,
-    PathMatch, PathModifier, Pattern, Redirect, Retry, Rewrite, Rule, RuleAction, ValueMatch,
+    Backend, BackendTarget, BackendTls, Cors, Filters, GrpcMethod, HeaderOps, Match, Mirror,
+    NameValueMatch, PathMatch, PathModifier, Pattern, Redirect, Retry, Rewrite, Rule, RuleAction,
+    ValueMatch,
 };
 use crate::resource::model::{
     BackendRef, GrpcRoute, GrpcRouteRule, HttpBackendRef, HttpHeaderFilter, HttpHeaderMatch,
@@ -27,10 +29,15 @@ pub(crate) struct LoweredRoute {
     pub(crate) dropped: Option<String>,
     /// First unresolved reference: (ResolvedRefs reason, message).
     pub(crate) unresolved: Option<(String, String)>,
+    /// BackendTLSPolicies governing the route's backends.
+    pub(crate) policy_uses: Vec<usize>,
 }
 
 pub(crate) struct Lowerer<'a, 'r> {
     pub(crate) refs: &'a RefIndex<'r>,
+    pub(crate) policies: &'a BackendTlsPolicies<'r>,
+    /// BackendTLSPolicies governing this route's backends (for their ancestor status).
+    pub(crate) policy_uses: Vec<usize>,
     pub(crate) regex_size_limit: usize,
     pub(crate) object: &'a ObjectRef,
     pub(crate) namespace: &'a str,
@@ -59,10 +66,12 @@ impl Lowerer<'_, '_> {
             for (j, b) in rule.backend_refs.iter().enumerate() {
                 let target =
                     this.resolve_backend(b, &format!("spec.rules[{index}].backendRefs[{j}]"));
+                let (target, tls) = this.backend_tls(target);
                 action.backends.push(Backend {
                     weight: b.weight.unwrap_or(1),
                     target,
                     filters: Filters::default(),
+                    tls,
                 });
             }
             Ok(Rule {
@@ -107,6 +116,7 @@ impl Lowerer<'_, '_> {
             rules,
             dropped,
             unresolved: self.unresolved,
+            policy_uses: self.policy_uses,
         }
     }
 
@@ -192,6 +202,7 @@ impl Lowerer<'_, '_> {
             let field = format!("{at}.backendRefs[{j}]");
             let backend = b.backend();
             let target = self.resolve_backend(&backend, &field);
+            let (target, tls) = self.backend_tls(target);
             let filters = match self.lower_filters(&b.filters, &format!("{field}.filters")) {
                 Ok(f) => f,
                 Err(reason) => {
@@ -203,6 +214,7 @@ impl Lowerer<'_, '_> {
                 weight: backend.weight.unwrap_or(1),
                 target,
                 filters,
+                tls,
             });
         }
     }
@@ -480,6 +492,36 @@ impl Lowerer<'_, '_> {
         match invalid {
             Some(reason) => Err(reason),
             None => Ok(out),
+        }
+    }
+
+    /// The TLS a backend gets from the BackendTLSPolicy governing its Service port
+    /// (a policy for the port by name beats one for the whole Service). A backend
+    /// whose policy is invalid must get no traffic at all, so it becomes invalid.
+    fn backend_tls(&mut self, target: BackendTarget) -> (BackendTarget, Option<Arc<BackendTls>>) {
+        let BackendTarget::Service {
+            namespace,
+            name,
+            port,
+        } = &target
+        else {
+            return (target, None);
+        };
+        let port_name = self
+            .refs
+            .service(namespace, name)
+            .and_then(|s| s.spec.ports.iter().find(|p| p.port == *port))
+            .and_then(|p| p.name.as_deref());
+        let Some(index) = self.policies.governing(namespace, name, port_name) else {
+            return (target, None);
+        };
+        self.policy_uses.push(index);
+        match self.policies.tls(index) {
+            Ok(tls) => (target, Some(tls)),
+            Err(reason) => {
+                let name = format!("{namespace}/{name}");
+                (BackendTarget::Invalid { reason, name }, None)
+            }
         }
     }
 

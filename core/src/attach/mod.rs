@@ -4,9 +4,10 @@
 
 mod hostname;
 mod lower;
+mod policy;
 mod refs;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 pub use lower::parse_duration_ms;
 
@@ -174,6 +175,10 @@ pub(crate) fn attach(resources: &Resources, config: &Config) -> Attached {
         ));
     }
 
+    // BackendTLSPolicies, resolved before the routes that use them.
+    let policies = policy::BackendTlsPolicies::new(objects, &refs, &mut diagnostics);
+    let mut policy_ancestors: HashMap<usize, BTreeSet<(String, String)>> = HashMap::new();
+
     // Routes, in input order.
     let mut route_seen = HashSet::new();
     for object in objects {
@@ -224,6 +229,8 @@ pub(crate) fn attach(resources: &Resources, config: &Config) -> Attached {
         }
         let lowerer = Lowerer {
             refs: &refs,
+            policies: &policies,
+            policy_uses: Vec::new(),
             regex_size_limit: config.get_regex_size_limit(),
             object: &object_ref,
             namespace,
@@ -253,6 +260,7 @@ pub(crate) fn attach(resources: &Resources, config: &Config) -> Attached {
             &mut gateways,
             &mut diagnostics,
             &mut ir,
+            &mut policy_ancestors,
         );
         status.objects.push(StatusEntry {
             kind: kind.as_str().into(),
@@ -356,6 +364,9 @@ pub(crate) fn attach(resources: &Resources, config: &Config) -> Attached {
             });
         }
     }
+    status
+        .objects
+        .extend(policies.status(&policy_ancestors, &controller));
     // Gateways first, then routes, as a reader expects.
     let routes = std::mem::take(&mut status.objects);
     let (classes, routes): (Vec<_>, Vec<_>) =
@@ -1029,6 +1040,10 @@ struct RouteInput<'a> {
 }
 
 /// Attaches one route to its parents; returns its status.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one call site; the arguments are the attach state"
+)]
 fn attach_route(
     input: RouteInput<'_>,
     refs: &RefIndex<'_>,
@@ -1036,7 +1051,9 @@ fn attach_route(
     gateways: &mut [GatewayState<'_>],
     diagnostics: &mut Vec<Diagnostic>,
     ir: &mut Ir,
+    policy_ancestors: &mut HashMap<usize, BTreeSet<(String, String)>>,
 ) -> RouteStatus {
+    let mut accepted_on: Vec<(String, String)> = Vec::new();
     let RouteInput {
         kind: route_kind,
         meta,
@@ -1145,6 +1162,12 @@ fn attach_route(
                         attachments.push((gw_index, ir_li, hostnames));
                     }
                 }
+                if attached_any {
+                    accepted_on.push((
+                        gw.object.namespace.clone().unwrap_or_default(),
+                        gw.object.name.clone(),
+                    ));
+                }
                 if !found_section {
                     Err((
                         "NoMatchingParent",
@@ -1213,6 +1236,12 @@ fn attach_route(
         });
     }
 
+    for &policy in &lowered.policy_uses {
+        policy_ancestors
+            .entry(policy)
+            .or_default()
+            .extend(accepted_on.iter().cloned());
+    }
     if !attachments.is_empty() && !lowered.rules.is_empty() {
         ir.routes.push(ir::Route {
             kind: route_kind,

@@ -4,8 +4,8 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::model::{
-    ConfigMap, Gateway, GatewayClass, GrpcRoute, HttpRoute, L4Route, ListenerSet, Namespace,
-    ReferenceGrant, Secret, Service,
+    BackendTlsPolicy, ConfigMap, Gateway, GatewayClass, GrpcRoute, HttpRoute, L4Route, ListenerSet,
+    Namespace, ReferenceGrant, Secret, Service,
 };
 use crate::diag::{Code, Diagnostic, ObjectRef, Severity, GATEWAY_GROUP};
 use crate::error::{ParseError, ParseErrorInner};
@@ -34,6 +34,8 @@ pub enum Object {
     UdpRoute(L4Route),
     /// `ListenerSet`.
     ListenerSet(ListenerSet),
+    /// `BackendTLSPolicy`.
+    BackendTlsPolicy(BackendTlsPolicy),
     /// `ReferenceGrant` (v1 or v1beta1).
     ReferenceGrant(ReferenceGrant),
     /// `Namespace`.
@@ -333,6 +335,9 @@ impl Resources {
             (GATEWAY_GROUP, "TLSRoute") => Object::TlsRoute(typed(&value, origin, &err)?),
             (GATEWAY_GROUP, "TCPRoute") => Object::TcpRoute(typed(&value, origin, &err)?),
             (GATEWAY_GROUP, "UDPRoute") => Object::UdpRoute(typed(&value, origin, &err)?),
+            (GATEWAY_GROUP, "BackendTLSPolicy") => {
+                Object::BackendTlsPolicy(typed(&value, origin, &err)?)
+            }
             (GATEWAY_GROUP, "ListenerSet" | "XListenerSet") => {
                 Object::ListenerSet(typed(&value, origin, &err)?)
             }

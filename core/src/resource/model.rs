@@ -833,3 +833,71 @@ pub struct AllowedListeners {
     /// Namespaces ListenerSets may come from (`from` defaults to `None`).
     pub namespaces: Option<RouteNamespaces>,
 }
+
+// === BackendTLSPolicy ===
+
+/// `gateway.networking.k8s.io/v1` BackendTLSPolicy: TLS from the Gateway to a Service.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default)]
+#[non_exhaustive]
+pub struct BackendTlsPolicy {
+    /// Metadata.
+    pub metadata: ObjectMeta,
+    /// Spec.
+    pub spec: BackendTlsPolicySpec,
+}
+
+/// `BackendTLSPolicy.spec`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+#[non_exhaustive]
+pub struct BackendTlsPolicySpec {
+    /// Services (and optionally a port by name, `sectionName`).
+    pub target_refs: Vec<PolicyTargetReference>,
+    /// How the backend certificate is verified.
+    pub validation: BackendTlsValidation,
+}
+
+/// A policy target (`LocalPolicyTargetReferenceWithSectionName`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+#[non_exhaustive]
+pub struct PolicyTargetReference {
+    /// Group (empty for Services).
+    pub group: String,
+    /// Kind.
+    pub kind: String,
+    /// Name.
+    pub name: String,
+    /// Port name, for Services.
+    pub section_name: Option<String>,
+}
+
+/// `BackendTLSPolicyValidation`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+#[non_exhaustive]
+pub struct BackendTlsValidation {
+    /// CA bundles (ConfigMaps).
+    pub ca_certificate_refs: Vec<ObjectReference>,
+    /// `System` to trust the platform's CAs.
+    pub well_known_ca_certificates: Option<String>,
+    /// SNI to send and, without `subjectAltNames`, the name to verify.
+    pub hostname: String,
+    /// Names to verify instead of `hostname`.
+    pub subject_alt_names: Vec<SubjectAltName>,
+}
+
+/// `SubjectAltName`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+#[non_exhaustive]
+pub struct SubjectAltName {
+    /// `Hostname` or `URI`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// For `Hostname`.
+    pub hostname: Option<String>,
+    /// For `URI`.
+    pub uri: Option<String>,
+}

@@ -7,7 +7,7 @@ use super::{
 };
 use crate::ir::{
     normalize_prefix, Backend, BackendTarget, Cors, Filters, HeaderOps, PathMatch, PathModifier,
-    Redirect,
+    Redirect, RouteKind,
 };
 
 impl Router {
@@ -44,7 +44,10 @@ impl Router {
             matched: matched.clone(),
         };
         if let Some(reason) = &action.invalid {
-            return decided(server_error(format!("the rule cannot be served: {reason}")));
+            return decided(server_error(
+                route.kind,
+                format!("the rule cannot be served: {reason}"),
+            ));
         }
         let filters = &action.filters;
         if let Some(cors) = &filters.cors {
@@ -58,6 +61,7 @@ impl Router {
         // `HTTPRouteRule.BackendRefs`: no backends and no answering filter → 500.
         let Some(backend) = pick(&action.backends, entropy) else {
             return decided(server_error(
+                route.kind,
                 "the rule has no backend with a weight above 0".into(),
             ));
         };
@@ -71,9 +75,10 @@ impl Router {
                 unreachable!()
             };
             // Invalid backends get 500 in proportion to their weight.
-            return decided(server_error(format!(
-                "backend {name} is invalid ({reason})"
-            )));
+            return decided(server_error(
+                route.kind,
+                format!("backend {name} is invalid ({reason})"),
+            ));
         };
         if let Some(redirect) = &backend.filters.redirect {
             return decided(redirect_to(redirect, request, listener.port, prefix));
@@ -130,14 +135,22 @@ impl Router {
             request_timeout_ms: action.request_timeout_ms,
             backend_request_timeout_ms: action.backend_request_timeout_ms,
             retry: action.retry.as_ref().map(RetryPolicy::from),
+            backend_tls: backend.tls.as_deref().cloned(),
         })))
     }
 }
 
-fn server_error(reason: String) -> Action {
+/// The answer when the rule cannot reach a backend. `HTTPRouteRule.BackendRefs`:
+/// HTTP 500; `GRPCRouteRule.BackendRefs` (grpcroute_types.go 257–285): gRPC
+/// `UNAVAILABLE` (code 14), sent as HTTP 503 with `grpc-status: 14`.
+fn server_error(kind: RouteKind, reason: String) -> Action {
+    let (status, headers) = match kind {
+        RouteKind::Grpc => (503, vec![("grpc-status".to_owned(), "14".to_owned())]),
+        _ => (500, Vec::new()),
+    };
     Action::Respond(Respond {
-        status: 500,
-        headers: Vec::new(),
+        status,
+        headers,
         reason,
     })
 }

@@ -203,7 +203,12 @@ impl Router {
                         port: *port,
                     },
                     tls_passthrough: passthrough,
-                    sni: if passthrough { sni.clone() } else { None },
+                    sni: if passthrough {
+                        sni.clone()
+                    } else {
+                        backend.tls.as_ref().map(|t| t.hostname.clone())
+                    },
+                    backend_tls: backend.tls.as_deref().cloned(),
                 })))
             }
             BackendTarget::Invalid { reason, name } => decision(Action::Reject {

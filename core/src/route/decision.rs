@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::ir::{HeaderOps, Retry};
+use crate::ir::{BackendTls, HeaderOps, Retry};
 
 /// The outcome of [`Router::route`](crate::Router::route): what to do, and which rule decided it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -77,9 +77,12 @@ pub struct Connect {
     /// Whether the backend receives the client's TLS stream as is (TLS Passthrough);
     /// otherwise it receives plain bytes (TCP, UDP, or TLS terminated at the Gateway).
     pub tls_passthrough: bool,
-    /// The SNI the backend sees (passthrough only).
+    /// The SNI the backend sees (passthrough, or the BackendTLSPolicy hostname).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sni: Option<String>,
+    /// TLS the Gateway originates towards the backend (BackendTLSPolicy).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backend_tls: Option<BackendTls>,
 }
 
 /// A Service port.
@@ -117,6 +120,10 @@ pub struct Forward {
     /// Retry policy.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retry: Option<RetryPolicy>,
+    /// TLS the Gateway originates towards the backend (BackendTLSPolicy); the
+    /// SNI sent is its `hostname`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backend_tls: Option<BackendTls>,
 }
 
 /// `HTTPRouteRetry` as data.
