@@ -19,8 +19,35 @@ pub type RouteId = usize;
 pub struct Ir {
     /// Accepted Gateways of our GatewayClass, in input order.
     pub gateways: Vec<Gateway>,
-    /// Routes accepted by at least one listener.
+    /// Routes accepted by at least one listener or Service.
     pub routes: Vec<Route>,
+    /// Services with GAMMA (mesh) routes attached.
+    pub services: Vec<MeshService>,
+}
+
+/// A Service that routes are attached to (GAMMA mesh routing).
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct MeshService {
+    /// Namespace.
+    pub namespace: String,
+    /// Name.
+    pub name: String,
+    /// Attached routes.
+    pub attachments: Vec<MeshAttachment>,
+}
+
+/// A route attached to a Service.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct MeshAttachment {
+    /// The route.
+    pub route: RouteId,
+    /// The parentRef's port: only connections to this port, or every port.
+    pub port: Option<u16>,
+    /// A consumer route (in another namespace than the Service): it applies only
+    /// to clients in its own namespace.
+    pub consumer: bool,
 }
 
 /// A Gateway that the engine serves.

@@ -73,8 +73,9 @@ pub use error::{CompileError, ParseError};
 pub use resource::{Object, Resources};
 pub use route::{listener_rank, modify_path, pick, scale};
 pub use route::{
-    Action, BackendName, Connect, Connection, Considered, Decision, Explanation, Forward, MirrorTo,
-    Provenance, RedirectTo, Request, Respond, RetryPolicy, Router, Transport, Upstream,
+    Action, BackendName, Connect, Connection, Considered, Decision, Explanation, Forward,
+    MeshEntry, MirrorTo, Provenance, RedirectTo, Request, Respond, RetryPolicy, Router, Transport,
+    Upstream,
 };
 
 /// The README's examples, run as doctests.

@@ -11,6 +11,7 @@ use crate::engine::{
     BackendTlsObserved, CaseRequest, Compiled, Engine, Entry, Mirror, Observed, Retry, Timeouts,
     Upstream,
 };
+use crate::format::MeshEntry;
 
 /// The controller name of the corpus's synthetic GatewayClass.
 const CONTROLLER: &str = "gatewright/controller";
@@ -40,9 +41,11 @@ impl Engine for Gatewright {
         let resources = Resources::from_json(&text).map_err(|e| e.to_string())?;
         let router = Router::compile_with(&resources, Config::new().controller_name(CONTROLLER))
             .map_err(|e| e.to_string())?;
+        let tls = TlsWorld::new(&objects);
         Ok(Box::new(CompiledRouter {
             router,
-            tls: TlsWorld::new(&objects),
+            tls,
+            objects,
         }))
     }
 }
@@ -89,6 +92,64 @@ const BACKEND_CERTIFICATES: [(&str, &str); 3] = [
     ("grpc-infra-backend-v1", "tls-checks-certificate"),
     ("tcp-backend", "tls-passthrough-checks-certificate"),
 ];
+
+/// The one Deployment in `namespace` whose pods carry every label of `selector`
+/// (upstream identifies the serving pod by its name prefix, the Deployment name).
+fn serving_deployment(
+    objects: &[Value],
+    namespace: &str,
+    selector: Option<&Value>,
+) -> Option<String> {
+    let selector = selector?.as_object()?;
+    if selector.is_empty() {
+        return None;
+    }
+    let mut found = objects.iter().filter(|o| {
+        o.get("kind").and_then(Value::as_str) == Some("Deployment")
+            && o.pointer("/metadata/namespace")
+                .and_then(Value::as_str)
+                .unwrap_or("default")
+                == namespace
+            && selector
+                .iter()
+                .all(|(k, v)| o.pointer(&format!("/spec/template/metadata/labels/{k}")) == Some(v))
+    });
+    let first = found.next()?;
+    found.next().is_none().then(|| {
+        first
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned()
+    })
+}
+
+/// A Deployment in `namespace` whose pod labels include `labels`.
+fn deployment_with_labels(
+    objects: &[Value],
+    namespace: &str,
+    labels: &BTreeMap<String, String>,
+) -> Option<String> {
+    objects
+        .iter()
+        .find(|o| {
+            o.get("kind").and_then(Value::as_str) == Some("Deployment")
+                && o.pointer("/metadata/namespace")
+                    .and_then(Value::as_str)
+                    .unwrap_or("default")
+                    == namespace
+                && labels.iter().all(|(k, v)| {
+                    o.pointer(&format!("/spec/template/metadata/labels/{k}"))
+                        .and_then(Value::as_str)
+                        == Some(v.as_str())
+                })
+        })
+        .and_then(|o| {
+            o.pointer("/metadata/name")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
+}
 
 /// The CA that signed those certificates.
 const BACKEND_CA: &str = "tls-checks-ca-certificate";
@@ -141,15 +202,16 @@ impl TlsWorld {
                 continue;
             }
             let app = text(o, "/spec/selector/app");
-            if !app.is_empty() {
-                let ns = o
-                    .pointer("/metadata/namespace")
-                    .and_then(Value::as_str)
-                    .unwrap_or("default")
-                    .to_owned();
+            let ns = o
+                .pointer("/metadata/namespace")
+                .and_then(Value::as_str)
+                .unwrap_or("default")
+                .to_owned();
+            if let Some(deployment) = serving_deployment(objects, &ns, o.pointer("/spec/selector"))
+            {
                 world
                     .pods
-                    .insert((ns, text(o, "/metadata/name")), app.clone());
+                    .insert((ns, text(o, "/metadata/name")), deployment);
             }
             if let Some((_, secret)) = BACKEND_CERTIFICATES
                 .iter()
@@ -220,6 +282,7 @@ fn with_creation_time(mut object: Value, index: usize) -> Value {
 struct CompiledRouter {
     router: Router,
     tls: TlsWorld,
+    objects: Vec<Value>,
 }
 
 impl Compiled for CompiledRouter {
@@ -258,6 +321,65 @@ impl Compiled for CompiledRouter {
         if let Some(sni) = &request.sni {
             req = req.sni(sni);
         }
+        observe(
+            self.router.route_with(&req, entropy).action,
+            request,
+            &self.tls,
+        )
+    }
+
+    fn route_mesh(&self, mesh: &MeshEntry, request: &CaseRequest, entropy: u64) -> Observed {
+        let to = &mesh.to;
+        if let Some(pod) = &to.pod {
+            // A connection to a pod IP: no Service frontend, so no mesh route applies.
+            let mut observed = Observed {
+                status: 200,
+                ..Observed::default()
+            };
+            observed.backend = deployment_with_labels(&self.objects, &pod.namespace, &pod.labels)
+                .map(|d| (pod.namespace.clone(), d));
+            observed.upstream = Some(Upstream {
+                method: request.method.clone(),
+                host: request.host.clone().unwrap_or_default(),
+                path: request.path.clone(),
+                query: request.query.clone(),
+                headers: request.headers.clone(),
+            });
+            return observed;
+        }
+        let (Some(service), Some(namespace)) = (&to.service, &to.namespace) else {
+            return Observed::default();
+        };
+        let path_and_query = match &request.query {
+            Some(q) => format!("{}?{q}", request.path),
+            None => request.path.clone(),
+        };
+        let path_and_query = if path_and_query.is_empty() {
+            "/".to_owned()
+        } else {
+            path_and_query
+        };
+        let headers: Vec<(&str, &str)> = request
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        // Without a Host header the client sends the address it dialled.
+        let dialled = format!("10.96.0.1:{}", to.port);
+        let authority = request.host.as_deref().unwrap_or(&dialled);
+        let method = if request.method.is_empty() {
+            "POST"
+        } else {
+            request.method.as_str()
+        };
+        let req = Request::new(method, authority, &path_and_query)
+            .scheme(if request.scheme.is_empty() {
+                "http"
+            } else {
+                &request.scheme
+            })
+            .headers(&headers)
+            .mesh(&mesh.from.namespace, namespace, service, to.port);
         observe(
             self.router.route_with(&req, entropy).action,
             request,

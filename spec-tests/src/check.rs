@@ -46,14 +46,14 @@ pub const TIMEOUT_STATUS: u16 = 504;
 
 /// Route one case through `compiled` (several times for distributions and `one_of`) and compare.
 pub fn check_case(compiled: &dyn Compiled, case: &Case) -> Vec<String> {
-    let Some(entry) = &case.gateway else {
-        return vec![
-            "case has no `gateway` entry (mesh cases cannot be routed through the \
-                     Engine interface)"
-                .to_owned(),
-        ];
+    let route = |entropy| match (&case.gateway, &case.mesh) {
+        (Some(entry), _) => compiled.route(entry, &case.request, entropy),
+        (None, Some(mesh)) => compiled.route_mesh(mesh, &case.request, entropy),
+        (None, None) => Observed::default(),
     };
-    let route = |entropy| compiled.route(entry, &case.request, entropy);
+    if case.gateway.is_none() && case.mesh.is_none() {
+        return vec!["case has neither a `gateway` nor a `mesh` entry".to_owned()];
+    }
     let observed = route(DEFAULT_ENTROPY);
     let mut failures = check_observed(&observed, case);
     let expect = &case.expect;

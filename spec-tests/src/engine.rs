@@ -28,6 +28,18 @@ pub trait Compiled {
     /// HTTPRoute status shape: `{"parents":[{"parentRef":{"group","kind","namespace","name",
     /// "sectionName"?,"port"?},"controllerName","conditions":[...]}]}`.
     fn status(&self) -> Vec<serde_json::Value>;
+
+    /// Route a mesh (GAMMA) case: a client workload calling a Service port or a pod.
+    /// Engines without mesh support keep the default (no response).
+    fn route_mesh(
+        &self,
+        mesh: &crate::format::MeshEntry,
+        request: &CaseRequest,
+        entropy: u64,
+    ) -> Observed {
+        let _ = (mesh, request, entropy);
+        Observed::default()
+    }
 }
 
 /// Where a request enters: the Gateway the client connected to and the port it used

@@ -35,6 +35,8 @@ pub(crate) struct LoweredRoute {
 
 pub(crate) struct Lowerer<'a, 'r> {
     pub(crate) refs: &'a RefIndex<'r>,
+    /// Services the route is attached to as a mesh route (reachable without a grant).
+    pub(crate) mesh_parents: Vec<(String, String)>,
     pub(crate) policies: &'a BackendTlsPolicies<'r>,
     /// BackendTLSPolicies governing this route's backends (for their ancestor status).
     pub(crate) policy_uses: Vec<usize>,
@@ -556,6 +558,10 @@ impl Lowerer<'_, '_> {
             );
         }
         if namespace != self.namespace
+            && !self
+                .mesh_parents
+                .iter()
+                .any(|(ns, n)| ns == namespace && *n == b.name)
             && !self.refs.granted(
                 (GATEWAY_GROUP, self.object.kind.as_str(), self.namespace),
                 ("", "Service", namespace, &b.name),

@@ -227,8 +227,26 @@ pub(crate) fn attach(resources: &Resources, config: &Config) -> Attached {
             ));
             continue;
         }
+        // GAMMA: a consumer route may send to the Service it is attached to without
+        // a ReferenceGrant (the mesh conformance test MeshConsumerRoute).
+        let mesh_parents: Vec<(String, String)> = parent_refs
+            .iter()
+            .filter(|p| {
+                p.kind.as_deref() == Some("Service")
+                    && p.group
+                        .as_deref()
+                        .is_none_or(|g| g.is_empty() || g == "core")
+            })
+            .map(|p| {
+                (
+                    p.namespace.clone().unwrap_or_else(|| namespace.to_owned()),
+                    p.name.clone(),
+                )
+            })
+            .collect();
         let lowerer = Lowerer {
             refs: &refs,
+            mesh_parents,
             policies: &policies,
             policy_uses: Vec::new(),
             regex_size_limit: config.get_regex_size_limit(),
@@ -1066,14 +1084,43 @@ fn attach_route(
     let route_id = ir.routes.len();
     let mut status = RouteStatus::default();
     let mut attachments: Vec<(usize, usize, Vec<ir::HostMatch>)> = Vec::new();
+    let mut mesh_attachments: Vec<(String, String, Option<u16>)> = Vec::new();
 
     let all_dropped = lowered.rules.is_empty() && lowered.dropped.is_some();
     for (p, parent) in parent_refs.iter().enumerate() {
         let field = format!("spec.parentRefs[{p}]");
         let group = parent.group.as_deref().unwrap_or(GATEWAY_GROUP);
         let kind = parent.kind.as_deref().unwrap_or("Gateway");
+        if (group.is_empty() || group == "core") && kind == "Service" {
+            let parent_ns = parent.namespace.as_deref().unwrap_or(namespace);
+            let parent_status = attach_to_service(
+                parent,
+                parent_ns,
+                route_kind,
+                all_dropped,
+                &lowered,
+                refs,
+                controller,
+            );
+            if parent_status
+                .conditions
+                .iter()
+                .any(|c| c.kind == "Accepted" && c.is_true())
+            {
+                mesh_attachments.push((parent_ns.to_owned(), parent.name.clone(), parent.port));
+            } else if let Some(c) = parent_status.conditions.first() {
+                diagnostics.push(Diagnostic::new(
+                    Code::NoMatchingParent,
+                    Severity::Error,
+                    object,
+                    &field,
+                    c.message.clone(),
+                ));
+            }
+            status.parents.push(parent_status);
+            continue;
+        }
         if group != GATEWAY_GROUP || !matches!(kind, "Gateway" | "ListenerSet") {
-            // Mesh (Service parents) and other kinds are not served by this engine yet.
             diagnostics.push(Diagnostic::new(
                 Code::UnsupportedValue,
                 Severity::Info,
@@ -1242,7 +1289,7 @@ fn attach_route(
             .or_default()
             .extend(accepted_on.iter().cloned());
     }
-    if !attachments.is_empty() && !lowered.rules.is_empty() {
+    if (!attachments.is_empty() || !mesh_attachments.is_empty()) && !lowered.rules.is_empty() {
         ir.routes.push(ir::Route {
             kind: route_kind,
             namespace: namespace.to_owned(),
@@ -1250,6 +1297,29 @@ fn attach_route(
             created: meta.creation_timestamp.as_deref().and_then(parse_timestamp),
             rules: lowered.rules,
         });
+        for (svc_ns, svc_name, port) in mesh_attachments {
+            let consumer = svc_ns != namespace;
+            let index = match ir
+                .services
+                .iter()
+                .position(|s| s.namespace == svc_ns && s.name == svc_name)
+            {
+                Some(i) => i,
+                None => {
+                    ir.services.push(ir::MeshService {
+                        namespace: svc_ns,
+                        name: svc_name,
+                        attachments: Vec::new(),
+                    });
+                    ir.services.len() - 1
+                }
+            };
+            ir.services[index].attachments.push(ir::MeshAttachment {
+                route: route_id,
+                port,
+                consumer,
+            });
+        }
         for (g, l, hostnames) in attachments {
             let listener = &mut ir.gateways[g].listeners[l];
             // One attachment per route and listener even if two parentRefs select it.
@@ -1273,6 +1343,74 @@ fn attach_route(
         }
     }
     status
+}
+
+/// Attaches a route to a Service parent (GAMMA, GEP-1426): the Service must
+/// exist and, with a parentRef `port`, have that port. Only HTTPRoute and
+/// GRPCRoute route mesh traffic here.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one call site; the arguments are the route being attached"
+)]
+fn attach_to_service(
+    parent: &ParentReference,
+    parent_ns: &str,
+    kind: RouteKind,
+    all_dropped: bool,
+    lowered: &LoweredRoute,
+    refs: &RefIndex<'_>,
+    controller: &str,
+) -> RouteParentStatus {
+    let parent_ref = StatusParentRef {
+        group: String::new(),
+        kind: "Service".into(),
+        namespace: parent_ns.to_owned(),
+        name: parent.name.clone(),
+        section_name: parent.section_name.clone(),
+        port: parent.port,
+    };
+    let accepted = match refs.service(parent_ns, &parent.name) {
+        None => Err((
+            "NoMatchingParent",
+            format!("Service {parent_ns}/{} not found", parent.name),
+        )),
+        Some(_) if !matches!(kind, RouteKind::Http | RouteKind::Grpc) => Err((
+            "NotAllowedByListeners",
+            format!("{} cannot be attached to a Service", kind.as_str()),
+        )),
+        Some(svc)
+            if parent
+                .port
+                .is_some_and(|p| !svc.spec.ports.iter().any(|sp| sp.port == p)) =>
+        {
+            Err((
+                "NoMatchingParent",
+                format!(
+                    "Service {parent_ns}/{} has no port {}",
+                    parent.name,
+                    parent.port.unwrap_or_default()
+                ),
+            ))
+        }
+        Some(_) if all_dropped => Err((
+            "UnsupportedValue",
+            lowered.dropped.clone().unwrap_or_default(),
+        )),
+        Some(_) => Ok(()),
+    };
+    let mut conditions = vec![match accepted {
+        Ok(()) => Condition::new("Accepted", true, "Accepted", ""),
+        Err((reason, message)) => Condition::new("Accepted", false, reason, message),
+    }];
+    conditions.push(match &lowered.unresolved {
+        None => Condition::new("ResolvedRefs", true, "ResolvedRefs", ""),
+        Some((reason, message)) => Condition::new("ResolvedRefs", false, reason, message.clone()),
+    });
+    RouteParentStatus {
+        parent_ref,
+        controller_name: controller.to_owned(),
+        conditions,
+    }
 }
 
 /// `AllowedRoutes.Namespaces` (`FromNamespaces`, gateway_types.go 857–873):

@@ -3,8 +3,9 @@
 
 use super::{
     Action, BackendName, Decision, Entry, Forward, MirrorTo, Provenance, RedirectTo, Request,
-    Respond, RetryPolicy, Router, Upstream, Winner,
+    Respond, RetryPolicy, Router, Site, Upstream, Winner,
 };
+use crate::compile::Candidate;
 use crate::ir::{
     normalize_prefix, Backend, BackendTarget, Cors, Filters, HeaderOps, PathMatch, PathModifier,
     Redirect, RouteKind,
@@ -20,13 +21,38 @@ impl Router {
     ) -> Decision {
         let gw = &self.ir.gateways[entry.gateway];
         let listener = &gw.listeners[entry.listener];
-        let route = &self.ir.routes[winner.candidate.route as usize];
-        let rule = &route.rules[winner.candidate.rule as usize];
-        let m = &rule.matches[winner.candidate.matched as usize];
-        let matched = Some(Provenance {
+        let site = Site {
             gateway: format!("{}/{}", gw.namespace, gw.name),
             listener: listener.name.clone(),
-            hostname: Some(winner.vhost.host.to_string()),
+            port: listener.port,
+        };
+        self.decide_at(
+            &site,
+            winner.candidate,
+            &winner.vhost.host.to_string(),
+            request,
+            entropy,
+        )
+    }
+
+    /// Builds the decision for a winning candidate at a site (a Gateway listener,
+    /// or a Service port for mesh traffic).
+    pub(super) fn decide_at(
+        &self,
+        site: &Site,
+        candidate: Candidate,
+        hostname: &str,
+        request: &Request<'_>,
+        entropy: u64,
+    ) -> Decision {
+        let winner = candidate;
+        let route = &self.ir.routes[winner.route as usize];
+        let rule = &route.rules[winner.rule as usize];
+        let m = &rule.matches[winner.matched as usize];
+        let matched = Some(Provenance {
+            gateway: site.gateway.clone(),
+            listener: site.listener.clone(),
+            hostname: Some(hostname.to_owned()),
             kind: Some(route.kind.as_str().into()),
             namespace: Some(route.namespace.clone()),
             name: Some(route.name.clone()),
@@ -56,7 +82,7 @@ impl Router {
             }
         }
         if let Some(redirect) = &filters.redirect {
-            return decided(redirect_to(redirect, request, listener.port, prefix));
+            return decided(redirect_to(redirect, request, site.port, prefix));
         }
         // `HTTPRouteRule.BackendRefs`: no backends and no answering filter → 500.
         let Some(backend) = pick(&action.backends, entropy) else {
@@ -81,7 +107,7 @@ impl Router {
             ));
         };
         if let Some(redirect) = &backend.filters.redirect {
-            return decided(redirect_to(redirect, request, listener.port, prefix));
+            return decided(redirect_to(redirect, request, site.port, prefix));
         }
         let mut upstream = Upstream {
             method: request.method().to_owned(),

@@ -2,6 +2,7 @@
 
 mod actions;
 mod connection;
+mod mesh;
 pub use actions::{modify_path, pick, scale};
 mod decision;
 mod request;
@@ -13,7 +14,7 @@ pub use decision::{
     Action, BackendName, Connect, Considered, Decision, Explanation, Forward, MirrorTo, Provenance,
     RedirectTo, Respond, RetryPolicy, Upstream,
 };
-pub use request::Request;
+pub use request::{MeshEntry, Request};
 
 use crate::attach::{attach, listener_specificity};
 use crate::compile::{compile, Candidate, GatewayIndex, ListenerIndex, VirtualHost};
@@ -51,6 +52,16 @@ struct Entry<'r> {
     gateway: usize,
     listener: usize,
     index: &'r ListenerIndex,
+}
+
+/// Where a decision is made: a Gateway listener, or a Service port (mesh).
+pub(crate) struct Site {
+    /// `namespace/name` of the Gateway, or `mesh`.
+    gateway: String,
+    /// Listener name, or `Service namespace/name:port`.
+    listener: String,
+    /// The port the client connected to (for redirects without a port).
+    port: u16,
 }
 
 /// The candidate that won, and under which hostname.
@@ -128,6 +139,9 @@ impl Router {
     /// the backend pick and mirror sampling are pure functions of it, so the same
     /// entropy gives the same decision. Never panics.
     pub fn route_with(&self, request: &Request<'_>, entropy: u64) -> Decision {
+        if let Some(mesh) = request.mesh {
+            return self.route_mesh(request, &mesh, entropy);
+        }
         let host = lower(request.host());
         let entry = match self.enter(request, &host, entropy) {
             Ok(entry) => entry,

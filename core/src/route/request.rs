@@ -27,6 +27,21 @@ pub struct Request<'a> {
     pub(crate) gateway: Option<(&'a str, &'a str)>,
     pub(crate) port: Option<u16>,
     pub(crate) listener: Option<&'a str>,
+    pub(crate) mesh: Option<MeshEntry<'a>>,
+}
+
+/// Where an east-west (mesh) request goes: a client in `from_namespace` called a
+/// Service port (its cluster IP), so GAMMA routes attached to that Service apply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MeshEntry<'a> {
+    /// Namespace of the calling workload (consumer routes apply to it).
+    pub from_namespace: &'a str,
+    /// Namespace of the Service called.
+    pub service_namespace: &'a str,
+    /// Name of the Service called.
+    pub service: &'a str,
+    /// Port dialled.
+    pub port: u16,
 }
 
 impl<'a> Request<'a> {
@@ -48,6 +63,7 @@ impl<'a> Request<'a> {
             gateway: None,
             port: None,
             listener: None,
+            mesh: None,
         }
     }
 
@@ -92,6 +108,36 @@ impl<'a> Request<'a> {
     pub fn listener(mut self, name: &'a str) -> Self {
         self.listener = Some(name);
         self
+    }
+
+    /// Makes this a mesh request: a workload in `from_namespace` called Service
+    /// `service_namespace/service` on `port` (routing follows the Service, not the Host header).
+    ///
+    /// ```
+    /// use gatewright::Request;
+    /// let req = Request::new("GET", "checkout", "/").mesh("shop", "shop", "checkout", 80);
+    /// assert_eq!(req.get_mesh().unwrap().service, "checkout");
+    /// ```
+    #[must_use]
+    pub fn mesh(
+        mut self,
+        from_namespace: &'a str,
+        service_namespace: &'a str,
+        service: &'a str,
+        port: u16,
+    ) -> Self {
+        self.mesh = Some(MeshEntry {
+            from_namespace,
+            service_namespace,
+            service,
+            port,
+        });
+        self
+    }
+
+    /// The mesh entry, if this is a mesh request.
+    pub fn get_mesh(&self) -> Option<MeshEntry<'a>> {
+        self.mesh
     }
 
     /// The method.
