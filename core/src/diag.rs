@@ -149,6 +149,8 @@ codes! {
     UnreachableRegex = "unreachable-regex",
     /// Two policies of one kind target the same object; the older one applies.
     PolicyConflict = "policy-conflict",
+    /// An HTTPRoute and a GRPCRoute with intersecting hostnames on one listener; the older one is used.
+    RouteConflict = "route-conflict",
 }
 
 impl fmt::Display for Code {

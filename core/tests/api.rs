@@ -281,3 +281,38 @@ fn duplicate_keys_are_an_error_not_a_silent_merge() {
     assert!(err.message().contains("duplicate mapping key"), "{err}");
     assert_eq!(err.document(), 0, "{err}");
 }
+
+#[test]
+fn http_and_grpc_routes_with_intersecting_hostnames_conflict() {
+    // `GRPCRouteSpec.Hostnames`: only the older of the two is accepted on the listener.
+    let http = route(
+        "web",
+        ", creationTimestamp: '2020-01-01T00:00:00Z'",
+        "  hostnames: [api.example.com]\n  rules:\n  - backendRefs: [{name: a, port: 80}]",
+    );
+    let grpc = "apiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\nmetadata: {name: rpc, namespace: app, creationTimestamp: '2021-01-01T00:00:00Z'}\nspec:\n  parentRefs: [{name: gw, namespace: infra}]\n  hostnames: ['*.example.com']\n  rules:\n  - backendRefs: [{name: b, port: 80}]\n";
+    let r = router(&format!("{http}---\n{grpc}"));
+    assert_eq!(
+        backend(
+            &r,
+            &Request::new("POST", "api.example.com", "/pkg.Svc/Call")
+        ),
+        "a"
+    );
+    let Some(ObjectStatus::Route(status)) = r.status().get("GRPCRoute", Some("app"), "rpc") else {
+        panic!("no status")
+    };
+    let accepted = status.parents[0]
+        .conditions
+        .iter()
+        .find(|c| c.kind == "Accepted")
+        .unwrap();
+    assert_eq!(
+        (accepted.status.as_str(), accepted.reason.as_str()),
+        ("False", "Conflicted")
+    );
+    assert!(r
+        .diagnostics()
+        .iter()
+        .any(|d| d.code == Code::RouteConflict && d.object.name == "rpc"));
+}

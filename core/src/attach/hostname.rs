@@ -27,6 +27,11 @@ pub(crate) fn intersect(listener: Option<&str>, route_hostnames: &[String]) -> V
     out
 }
 
+/// Whether two hostname patterns share at least one host.
+pub(crate) fn hosts_intersect(a: &HostMatch, b: &HostMatch) -> bool {
+    intersect_one(a, b).is_some()
+}
+
 fn intersect_one(listener: &HostMatch, route: &HostMatch) -> Option<HostMatch> {
     use HostMatch::{Any, Exact, Wildcard};
     match (listener, route) {

@@ -22,6 +22,7 @@ use crate::diag::{
     StatusParentRef, StatusReport, GATEWAY_GROUP,
 };
 use crate::ir::{self, Attachment, Ir, Protocol, RouteKind};
+use crate::precedence::RouteOrder;
 use crate::resource::model::{
     Gateway, Listener, ListenerSet, ObjectMeta, ObjectReference, ParentReference,
 };
@@ -288,6 +289,8 @@ pub(crate) fn attach(resources: &Resources, config: &Config) -> Attached {
         });
     }
 
+    resolve_http_grpc_conflicts(&mut ir, &mut gateways, &mut status, &mut diagnostics);
+
     // Gateway and ListenerSet status, now that attachedRoutes are known.
     let mut gateway_entries = Vec::new();
     for state in gateways {
@@ -399,6 +402,103 @@ pub(crate) fn attach(resources: &Resources, config: &Config) -> Attached {
         ir,
         status,
         diagnostics,
+    }
+}
+
+/// `GRPCRouteSpec.Hostnames` (grpcroute_types.go 90–140): an HTTPRoute and a
+/// GRPCRoute attached to one listener with intersecting hostnames conflict; only
+/// the older (then `{namespace}/{name}` first) is accepted there, the other gets
+/// `Accepted=False`. The spec names no reason; gatewright uses `Conflicted`.
+fn resolve_http_grpc_conflicts(
+    ir: &mut Ir,
+    gateways: &mut [GatewayState<'_>],
+    status: &mut StatusReport,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let mut losers: Vec<(usize, usize, usize, usize)> = Vec::new(); // (gateway, listener, loser, winner)
+    for (g, gateway) in ir.gateways.iter().enumerate() {
+        for (l, listener) in gateway.listeners.iter().enumerate() {
+            for a in &listener.attachments {
+                for b in &listener.attachments {
+                    let (ra, rb) = (&ir.routes[a.route], &ir.routes[b.route]);
+                    if ra.kind != RouteKind::Http || rb.kind != RouteKind::Grpc {
+                        continue;
+                    }
+                    let overlap = a
+                        .hostnames
+                        .iter()
+                        .any(|x| b.hostnames.iter().any(|y| hostname::hosts_intersect(x, y)));
+                    if overlap {
+                        let (winner, loser) = if RouteOrder::of(ra) <= RouteOrder::of(rb) {
+                            (a.route, b.route)
+                        } else {
+                            (b.route, a.route)
+                        };
+                        losers.push((g, l, loser, winner));
+                    }
+                }
+            }
+        }
+    }
+    for (g, l, loser, winner) in losers {
+        ir.gateways[g].listeners[l]
+            .attachments
+            .retain(|a| a.route != loser);
+        let gw = &ir.gateways[g];
+        if let Some(state) = gateways.iter_mut().find(|s| s.ir_index == Some(g)) {
+            for ls in state
+                .listeners
+                .iter_mut()
+                .filter(|ls| ls.ir_listener == Some(l))
+            {
+                ls.attached.remove(&loser);
+            }
+        }
+        let (lr, wr) = (&ir.routes[loser], &ir.routes[winner]);
+        let message = format!(
+            "{} {}/{} on listener {} has an intersecting hostname and is older (or first by name)",
+            wr.kind.as_str(),
+            wr.namespace,
+            wr.name,
+            gw.listeners[l].name
+        );
+        let object = ObjectRef::new(
+            GATEWAY_GROUP,
+            lr.kind.as_str(),
+            Some(&lr.namespace),
+            &lr.name,
+        );
+        diagnostics.push(Diagnostic::new(
+            Code::RouteConflict,
+            Severity::Error,
+            &object,
+            "spec.hostnames",
+            message.clone(),
+        ));
+        let still_attached = gw
+            .listeners
+            .iter()
+            .any(|x| x.attachments.iter().any(|a| a.route == loser));
+        if still_attached {
+            continue;
+        }
+        for entry in status.objects.iter_mut().filter(|e| {
+            e.kind == lr.kind.as_str()
+                && e.namespace.as_deref() == Some(&lr.namespace)
+                && e.name == lr.name
+        }) {
+            if let ObjectStatus::Route(rs) = &mut entry.status {
+                for p in rs.parents.iter_mut().filter(|p| {
+                    p.parent_ref.kind == "Gateway"
+                        && p.parent_ref.namespace == gw.namespace
+                        && p.parent_ref.name == gw.name
+                }) {
+                    for c in p.conditions.iter_mut().filter(|c| c.kind == "Accepted") {
+                        *c = Condition::new("Accepted", false, "Conflicted", message.clone());
+                    }
+                }
+            }
+        }
     }
 }
 
