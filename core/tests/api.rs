@@ -316,3 +316,28 @@ fn http_and_grpc_routes_with_intersecting_hostnames_conflict() {
         .iter()
         .any(|d| d.code == Code::RouteConflict && d.object.name == "rpc"));
 }
+
+#[test]
+fn mesh_routes_follow_the_service_port_and_consumer_namespace() {
+    let svc = "apiVersion: v1\nkind: Service\nmetadata: {name: checkout, namespace: app}\nspec: {ports: [{name: http, port: 80}, {name: admin, port: 8080}]}\n";
+    let producer = "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: split, namespace: app}\nspec:\n  parentRefs: [{group: '', kind: Service, name: checkout, sectionName: http}]\n  rules:\n  - backendRefs: [{name: a, port: 80}]\n";
+    let consumer = "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: tag, namespace: web}\nspec:\n  parentRefs: [{group: '', kind: Service, name: checkout, namespace: app}]\n  rules:\n  - backendRefs: [{name: checkout, namespace: app, port: 80}]\n";
+    let r = router(&format!("{svc}---\n{producer}---\n{consumer}"));
+    let call = |from: &'static str, port| {
+        r.route(&Request::new("GET", "checkout", "/").mesh(from, "app", "checkout", port))
+    };
+    // Producer route, port 80 only (sectionName http).
+    assert_eq!(call("app", 80).backend().unwrap().name, "a");
+    assert_eq!(
+        call("app", 8080).backend().unwrap().name,
+        "checkout",
+        "no route for port 8080: the Service itself"
+    );
+    assert!(call("app", 8080).matched.is_none());
+    // The consumer route replaces the producer route for its own namespace.
+    let d = call("web", 80);
+    assert_eq!(
+        d.matched.as_ref().and_then(|m| m.name.as_deref()),
+        Some("tag")
+    );
+}

@@ -10,6 +10,9 @@ use std::time::Instant;
 use gatewright::{Request, Resources, Router};
 use serde::Deserialize;
 
+/// How many requests the (slow) reference matcher replays for the baseline.
+const REFERENCE_SAMPLE: usize = 20;
+
 /// One line of `requests.jsonl`.
 #[derive(Debug, Deserialize)]
 struct TraceRequest {
@@ -145,6 +148,22 @@ pub fn run(routes_yaml: &str, requests_jsonl: &str) -> Result<String, String> {
             ));
         }
     }
+    // Baseline in the same run: the spec-literal reference (a linear scan over every
+    // route, rule and match) on the first requests of the trace.
+    let mut reference_nanos = Vec::new();
+    for p in prepared.iter().take(REFERENCE_SAMPLE) {
+        let headers: Vec<(&str, &str)> = p
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let request = Request::new(&p.method, &p.host, &p.path_and_query).headers(&headers);
+        let start = Instant::now();
+        let decision = crate::reference::route(router.ir(), &request, 0, true);
+        reference_nanos.push(u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX));
+        std::hint::black_box(decision);
+    }
+    reference_nanos.sort_unstable();
     nanos.sort_unstable();
     let pct = |q: f64| {
         nanos
@@ -176,6 +195,16 @@ pub fn run(routes_yaml: &str, requests_jsonl: &str) -> Result<String, String> {
         nanos.len(),
         pct(0.5),
         pct(0.99)
+    );
+    let ref_p50 = reference_nanos
+        .get(reference_nanos.len() / 2)
+        .copied()
+        .unwrap_or(0);
+    let _ = writeln!(
+        out,
+        "reference (linear scan, first {} requests): p50 {ref_p50} ns ({:.0}x the router's p50)",
+        reference_nanos.len(),
+        ref_p50 as f64 / pct(0.5).max(1) as f64
     );
     let _ = writeln!(
         out,

@@ -15,8 +15,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use gatewright::{Config, Connection, Decision, Request, Resources, Router};
 
 use crate::request_line::{
-    parse_entropy, parse_gateway, parse_header, parse_target, ConnectionLine, RequestLine, Target,
-    Transport,
+    mesh_target, parse_entropy, parse_gateway, parse_header, parse_mesh_to, parse_namespace,
+    parse_target, ConnectionLine, MeshTarget, MeshTo, RequestLine, Target, Transport,
 };
 
 /// Route, explain and check Kubernetes Gateway API manifests offline.
@@ -52,8 +52,10 @@ enum Command {
         gatewright route -f examples/l4-and-grpc.yaml grpc://grpc.example.com/shop.Cart/Get\n  \
         gatewright route -f examples/l4-and-grpc.yaml tls://db.example.com:443\n  \
         gatewright route -f examples/l4-and-grpc.yaml tcp://:5432 --entropy 0.95\n  \
-        gatewright route -f examples/l4-and-grpc.yaml udp://:53")]
-    Route(RouteArgs),
+        gatewright route -f examples/l4-and-grpc.yaml udp://:53\n  \
+        gatewright route -f examples/mesh.yaml --mesh-from shop 'GET http://checkout/cart' --entropy 0.95\n  \
+        gatewright route -f examples/mesh.yaml --mesh-from frontend 'GET http://checkout.shop/cart'")]
+    Route(Box<RouteArgs>),
     /// Print status conditions and diagnostics; exit 1 if a route is not accepted,
     /// has unresolved references, or any diagnostic is an error (a CI gate).
     #[command(after_help = "Example:\n  gatewright check -f examples/platform.yaml")]
@@ -103,27 +105,46 @@ struct RouteArgs {
     #[arg(short = 'H', long = "header", value_name = "NAME: VALUE", value_parser = parse_header)]
     headers: Vec<(String, String)>,
     /// The Gateway the request enters (needed when the input has several).
-    #[arg(long, value_name = "NS/NAME", value_parser = parse_gateway)]
+    #[arg(long, value_name = "NS/NAME", value_parser = parse_gateway, conflicts_with = "mesh_from")]
     gateway: Option<(String, String)>,
     /// Enter through this listener (by name) instead of choosing by port and host.
     /// HTTP and gRPC only.
-    #[arg(long, value_name = "NAME", conflicts_with = "port")]
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["port", "mesh_from"])]
     listener: Option<String>,
     /// The port entered (default: the URL's port, else 80 for http and grpc, 443 for
     /// https, grpcs and tls).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", conflicts_with = "mesh_from")]
     port: Option<u16>,
     /// TLS SNI for https, grpcs and tls (default: the URL's host). With tcp:// it makes
     /// the connection a TLS one.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", conflicts_with = "mesh_from")]
     sni: Option<String>,
+    /// Route a mesh (GAMMA) request instead: a workload in namespace NS calls the
+    /// Service named by the URL host, SERVICE[.NAMESPACE[.svc[.cluster.local]]]
+    /// (namespace NS if the host has none), on the URL's port (else 80 for http,
+    /// 443 for https; gRPC calls must name the port). Routes whose parentRef is
+    /// that Service (and port) decide; with none, the request goes to the Service.
+    /// HTTP and gRPC only; not with --gateway, --listener, --port, --sni,
+    /// --no-host-fallthrough or --explain.
+    #[arg(long, value_name = "NS", value_parser = parse_namespace)]
+    mesh_from: Option<String>,
+    /// With --mesh-from: the Service called, when the URL host (the Host header)
+    /// does not name it. Mesh routing follows the Service dialled, never the Host
+    /// header. Without :PORT, the URL's port or the scheme's default.
+    #[arg(
+        long,
+        value_name = "NS/NAME:PORT",
+        value_parser = parse_mesh_to,
+        requires = "mesh_from"
+    )]
+    mesh_to: Option<MeshTo>,
     /// Randomness for weighted backends and mirror sampling: a u64, or a fraction
     /// in [0, 1) such as 0.95. Same entropy, same decision.
     #[arg(long, value_name = "U64", value_parser = parse_entropy, default_value = "0")]
     entropy: u64,
     /// The most specific matching hostname decides alone, then 404 (Envoy-style
     /// virtual hosts) instead of falling through to wildcard/catch-all routes.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "mesh_from")]
     no_host_fallthrough: bool,
     /// Also print the listener choice and every candidate rule with its verdict.
     /// HTTP and gRPC only.
@@ -173,8 +194,8 @@ fn main() -> ExitCode {
     }
 }
 
-/// Reads and compiles every manifest.
-fn compile(manifests: &Manifests, host_fallthrough: bool) -> Result<Router, Failure> {
+/// Reads every manifest.
+fn load(manifests: &Manifests) -> Result<Resources, Failure> {
     let inputs = io::read_inputs(&manifests.files).map_err(Failure::Usage)?;
     let mut resources = Resources::new();
     for input in &inputs {
@@ -182,6 +203,15 @@ fn compile(manifests: &Manifests, host_fallthrough: bool) -> Result<Router, Fail
             .add_text(&input.text)
             .map_err(|e| Failure::Input(format!("{}: {e}", input.name)))?;
     }
+    Ok(resources)
+}
+
+/// Compiles the manifests read by [`load`].
+fn compile(
+    manifests: &Manifests,
+    resources: &Resources,
+    host_fallthrough: bool,
+) -> Result<Router, Failure> {
     let mut config = Config::new();
     if !host_fallthrough {
         config = config.host_fallthrough(false);
@@ -189,21 +219,42 @@ fn compile(manifests: &Manifests, host_fallthrough: bool) -> Result<Router, Fail
     if let Some(name) = &manifests.controller {
         config = config.controller_name(name);
     }
-    Router::compile_with(&resources, config)
+    Router::compile_with(resources, config)
         .map_err(|e| Failure::Input(format!("cannot compile: {e}")))
 }
 
 fn route(args: &RouteArgs) -> Result<ExitCode, Failure> {
     let target = parse_target(&args.request.join(" ")).map_err(Failure::Usage)?;
-    if let Target::Connection(conn) = &target {
-        connection_usage(args, conn).map_err(Failure::Usage)?;
-    }
-    let router = compile(&args.manifests, !args.no_host_fallthrough)?;
+    let mesh = match (&target, &args.mesh_from) {
+        (Target::Connection(conn), _) => {
+            connection_usage(args, conn).map_err(Failure::Usage)?;
+            None
+        }
+        (Target::Http(line), Some(from)) => {
+            if args.explain {
+                return Err(Failure::Usage(
+                    "--explain is not supported with --mesh-from yet (the engine explains \
+                     Gateway listeners only); the decision names the route and rule"
+                        .into(),
+                ));
+            }
+            let to = mesh_target(line, from, args.mesh_to.as_ref()).map_err(Failure::Usage)?;
+            Some((from.as_str(), to))
+        }
+        (Target::Http(_), None) => None,
+    };
+    let resources = load(&args.manifests)?;
+    let router = compile(&args.manifests, &resources, !args.no_host_fallthrough)?;
     let (text, decision) = match &target {
-        Target::Http(line) => route_request(args, &router, line)?,
+        Target::Http(line) => route_request(args, &router, line, mesh.as_ref())?,
         Target::Connection(conn) => route_connection(args, &router, conn)?,
     };
     io::out(&text);
+    if let Some((_, to)) = &mesh {
+        if let Some(note) = missing_service(&resources, to) {
+            io::err(&note);
+        }
+    }
     let gateways = &router.ir().gateways;
     if matches!(decision.action, gatewright::Action::Reject { .. })
         && decision.matched.is_none()
@@ -236,6 +287,7 @@ fn route_request(
     args: &RouteArgs,
     router: &Router,
     line: &RequestLine,
+    mesh: Option<&(&str, MeshTarget)>,
 ) -> Result<(String, Decision), Failure> {
     let host_header = args
         .headers
@@ -274,6 +326,9 @@ fn route_request(
         (None, Some(_)) => request = request.sni(&line.host),
         (None, None) => {}
     }
+    if let Some((from, to)) = mesh {
+        request = request.mesh(from, &to.namespace, &to.service, to.port);
+    }
 
     let explanation = args.explain.then(|| router.explain(&request, args.entropy));
     let decision = match &explanation {
@@ -298,6 +353,12 @@ fn connection_usage(args: &RouteArgs, conn: &ConnectionLine) -> Result<(), Strin
     if let Some((name, _)) = args.headers.first() {
         return Err(format!(
             "-H {name:?}: a {scheme}:// connection has no HTTP headers"
+        ));
+    }
+    if args.mesh_from.is_some() {
+        return Err(format!(
+            "--mesh-from: mesh routing covers http://, https:// and grpc:// requests, \
+             not {scheme}:// connections"
         ));
     }
     if args.listener.is_some() {
@@ -358,7 +419,8 @@ fn route_connection(
 }
 
 fn check(args: &CheckArgs) -> Result<ExitCode, Failure> {
-    let router = compile(&args.manifests, true)?;
+    let resources = load(&args.manifests)?;
+    let router = compile(&args.manifests, &resources, true)?;
     let report = output::CheckReport::new(&router);
     let text = match args.manifests.output {
         Format::Json => to_json(&serde_json::json!({
@@ -373,6 +435,46 @@ fn check(args: &CheckArgs) -> Result<ExitCode, Failure> {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    })
+}
+
+/// A note when the Service a mesh request calls is not in the manifests, or has
+/// no such port: the decision still stands (the Service may live elsewhere), but
+/// a typo is likelier.
+fn missing_service(resources: &Resources, to: &MeshTarget) -> Option<String> {
+    let service = resources.objects().iter().find_map(|o| match o {
+        gatewright::Object::Service(s)
+            if s.metadata.name == to.service
+                && s.metadata.namespace.as_deref().unwrap_or("default") == to.namespace =>
+        {
+            Some(s)
+        }
+        _ => None,
+    });
+    let Some(service) = service else {
+        return Some(format!(
+            "note: Service {}/{} is not in the manifests\n",
+            to.namespace, to.service
+        ));
+    };
+    let ports: Vec<String> = service
+        .spec
+        .ports
+        .iter()
+        .map(|p| p.port.to_string())
+        .collect();
+    (!service.spec.ports.iter().any(|p| p.port == to.port)).then(|| {
+        format!(
+            "note: Service {}/{} has no port {} (ports: {})\n",
+            to.namespace,
+            to.service,
+            to.port,
+            if ports.is_empty() {
+                "none".to_owned()
+            } else {
+                ports.join(", ")
+            }
+        )
     })
 }
 

@@ -4,8 +4,8 @@ use std::fmt::Write as _;
 
 use gatewright::ir::{BackendTarget, HeaderOps, Listener, Protocol};
 use gatewright::{
-    Action, BackendName, Condition, Connect, Decision, Explanation, Forward, ObjectStatus,
-    Provenance, Request, Router, Severity,
+    Action, BackendName, Condition, Connect, Decision, Explanation, Forward, MeshEntry,
+    ObjectStatus, Provenance, Request, Router, Severity,
 };
 
 /// Rows of `key  value`, keys aligned; an empty key continues the previous row.
@@ -116,7 +116,9 @@ pub(crate) fn route_text(
     if grpc {
         t.row("grpc-status", grpc_status(&decision.action));
     }
-    if let Some(p) = &decision.matched {
+    if let Some(mesh) = request.get_mesh() {
+        mesh_rows(&mut t, router, &mesh, decision);
+    } else if let Some(p) = &decision.matched {
         t.row("gateway", &p.gateway);
         t.row("listener", &p.listener);
         if let Some(e) = explanation {
@@ -158,6 +160,51 @@ pub(crate) fn route_text(
         explain_rows(&mut out, router, e);
     }
     out
+}
+
+/// A mesh request: who called which Service, and the route that applied.
+fn mesh_rows(t: &mut Table, router: &Router, mesh: &MeshEntry<'_>, decision: &Decision) {
+    t.row(
+        "entered",
+        format!(
+            "mesh: workload in {} \u{2192} Service {}/{}:{}",
+            mesh.from_namespace, mesh.service_namespace, mesh.service, mesh.port
+        ),
+    );
+    let Some(p) = &decision.matched else {
+        if matches!(decision.action, Action::Forward(_)) {
+            t.row("route", "no mesh route applies: sent to the Service itself");
+        }
+        return;
+    };
+    if let (Some(ns), Some(name)) = (&p.namespace, &p.name) {
+        let role = if *ns == mesh.service_namespace {
+            "producer route: applies to every client".to_owned()
+        } else {
+            format!("consumer route: replaces the producer routes for clients in {ns}")
+        };
+        t.row(
+            "route",
+            format!(
+                "{} {ns}/{name} ({role})",
+                p.kind.as_deref().unwrap_or("HTTPRoute")
+            ),
+        );
+    }
+    if let Some(rule) = p.rule {
+        let name = p
+            .rule_name
+            .as_deref()
+            .map(|n| format!(" ({n})"))
+            .unwrap_or_default();
+        t.row("rule", format!("{rule}{name}"));
+    }
+    if let Some(m) = p.matched {
+        t.row("match", m.to_string());
+    }
+    if let (Some(ns), Some(name), Some(rule)) = (&p.namespace, &p.name, p.rule) {
+        split_rows(t, router, ns, name, rule, decision);
+    }
 }
 
 /// The gRPC status a client sees for an HTTP decision: gRPC's HTTP-to-gRPC

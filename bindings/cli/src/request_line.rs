@@ -1,6 +1,7 @@
 //! The request argument of `gatewright route`: `'GET https://host[:port]/path?query'`,
 //! `grpc://host/pkg.Service/Method`, `tls://host:port`, `tcp://:port`,
-//! `udp://:port`; and `-H 'name: value'`.
+//! `udp://:port`; `-H 'name: value'`; and the Service a mesh request calls
+//! (`--mesh-from`, `--mesh-to`).
 
 /// What `gatewright route` routes.
 #[derive(Debug, PartialEq, Eq)]
@@ -235,6 +236,122 @@ fn split_host_port(authority: &str) -> Result<(&str, Option<u16>), String> {
     Ok((host, port))
 }
 
+/// The Service a mesh (GAMMA) request calls: `namespace/name:port`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct MeshTarget {
+    pub(crate) namespace: String,
+    pub(crate) service: String,
+    pub(crate) port: u16,
+}
+
+/// `--mesh-to NS/NAME[:PORT]`: the Service called, when the URL host (the Host
+/// header) does not name it. Without a port, the URL's port or the scheme's default.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct MeshTo {
+    pub(crate) namespace: String,
+    pub(crate) service: String,
+    pub(crate) port: Option<u16>,
+}
+
+/// A DNS-1123 label: what a Kubernetes namespace or Service name is.
+fn is_label(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+/// `--mesh-from NS`: the namespace of the calling workload.
+pub(crate) fn parse_namespace(value: &str) -> Result<String, String> {
+    if is_label(value) {
+        Ok(value.to_owned())
+    } else {
+        Err(format!(
+            "invalid namespace {value:?}; expected a lowercase DNS label such as `frontend`"
+        ))
+    }
+}
+
+/// `--mesh-to NS/NAME[:PORT]`.
+pub(crate) fn parse_mesh_to(value: &str) -> Result<MeshTo, String> {
+    let bad = || {
+        format!("invalid Service {value:?}; expected NAMESPACE/NAME[:PORT], e.g. shop/checkout:80")
+    };
+    let (ns, rest) = value.split_once('/').ok_or_else(bad)?;
+    let (name, port) = match rest.split_once(':') {
+        Some((name, port)) => match port.parse::<u16>() {
+            Ok(p) if p > 0 => (name, Some(p)),
+            _ => {
+                return Err(format!(
+                    "invalid port {port:?} in {value:?} (expected 1-65535)"
+                ))
+            }
+        },
+        None => (rest, None),
+    };
+    if !is_label(ns) || !is_label(name) {
+        return Err(bad());
+    }
+    Ok(MeshTo {
+        namespace: ns.to_owned(),
+        service: name.to_owned(),
+        port,
+    })
+}
+
+/// The Service a mesh request calls. `to` (from `--mesh-to`) wins; otherwise the
+/// URL host names it: `SERVICE[.NAMESPACE[.svc[.CLUSTER-DOMAIN]]]`, namespace
+/// `from` when the host has none. The port is `to`'s, else the URL's, else 80
+/// for http and 443 for https; a gRPC call must name its port.
+pub(crate) fn mesh_target(
+    line: &RequestLine,
+    from: &str,
+    to: Option<&MeshTo>,
+) -> Result<MeshTarget, String> {
+    let port = match (to.and_then(|t| t.port), line.port) {
+        (Some(p), _) | (None, Some(p)) => p,
+        (None, None) if line.grpc => {
+            return Err(format!(
+                "a mesh gRPC call needs the Service port: write it in the URL, e.g. \
+                 grpc://{}:9090{}, or pass --mesh-to NS/NAME:PORT",
+                line.host, line.path_and_query
+            ))
+        }
+        (None, None) if line.scheme == "https" => 443,
+        (None, None) => 80,
+    };
+    if let Some(to) = to {
+        return Ok(MeshTarget {
+            namespace: to.namespace.clone(),
+            service: to.service.clone(),
+            port,
+        });
+    }
+    let host = line.host.to_ascii_lowercase();
+    let host = host.strip_suffix('.').unwrap_or(&host);
+    let labels: Vec<&str> = host.split('.').collect();
+    let (service, namespace) = match labels[..] {
+        [service] => (service, from),
+        [service, namespace] => (service, namespace),
+        [service, namespace, "svc", ..] => (service, namespace),
+        _ => ("", ""),
+    };
+    if !is_label(service) || !is_label(namespace) {
+        return Err(format!(
+            "{:?} does not name a Service; expected SERVICE[.NAMESPACE[.svc[.cluster.local]]] \
+             (e.g. checkout.shop), or pass --mesh-to NS/NAME:PORT to name the Service called",
+            line.host
+        ));
+    }
+    Ok(MeshTarget {
+        namespace: namespace.to_owned(),
+        service: service.to_owned(),
+        port,
+    })
+}
+
 /// Parses `-H 'name: value'`.
 pub(crate) fn parse_header(header: &str) -> Result<(String, String), String> {
     let Some((name, value)) = header.split_once(':') else {
@@ -393,6 +510,62 @@ mod tests {
         ] {
             assert!(parse_target(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn mesh_targets() {
+        let target = |line: &str, to: Option<&str>| {
+            let Target::Http(line) = parse_target(line).unwrap() else {
+                panic!("not HTTP")
+            };
+            let to = to.map(|t| parse_mesh_to(t).unwrap());
+            mesh_target(&line, "frontend", to.as_ref())
+                .map(|t| format!("{}/{}:{}", t.namespace, t.service, t.port))
+        };
+        let ok = |line: &str| target(line, None).unwrap();
+        assert_eq!(ok("http://checkout/"), "frontend/checkout:80");
+        assert_eq!(ok("http://checkout.shop/"), "shop/checkout:80");
+        assert_eq!(ok("https://checkout.shop.svc/"), "shop/checkout:443");
+        assert_eq!(
+            ok("http://Checkout.shop.svc.cluster.local.:8080/x"),
+            "shop/checkout:8080"
+        );
+        assert_eq!(
+            ok("grpc://checkout.shop.svc.corp.example:9090/a.B/C"),
+            "shop/checkout:9090"
+        );
+        assert!(target("grpc://checkout.shop/a.B/C", None).is_err());
+        assert_eq!(
+            target("grpc://checkout.shop/a.B/C", Some("shop/checkout:9090")).unwrap(),
+            "shop/checkout:9090"
+        );
+        assert_eq!(
+            target("http://api.example.com:8080/", Some("shop/checkout")).unwrap(),
+            "shop/checkout:8080"
+        );
+        for bad in [
+            "http://10.0.0.1/",
+            "http://[::1]/",
+            "http://a.b.c/",
+            "http://checkout_v1/",
+            "http://checkout..svc/",
+        ] {
+            assert!(target(bad, None).is_err(), "{bad:?}");
+        }
+        for bad in [
+            "checkout",
+            "shop/",
+            "/checkout",
+            "shop/checkout:0",
+            "shop/checkout:x",
+            "Shop/checkout",
+            "a/b/c",
+        ] {
+            assert!(parse_mesh_to(bad).is_err(), "{bad:?}");
+        }
+        assert!(parse_namespace("frontend").is_ok());
+        assert!(parse_namespace("Front end").is_err());
+        assert!(parse_namespace("").is_err());
     }
 
     #[test]

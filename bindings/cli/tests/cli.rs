@@ -896,3 +896,276 @@ fn malformed_grpc_and_connection_urls_exit_2() {
         assert!(r.stdout.is_empty(), "{args:?}: {}", r.stdout);
     }
 }
+
+fn mesh() -> String {
+    root().join("examples/mesh.yaml").display().to_string()
+}
+
+#[test]
+fn mesh_example_checks_clean() {
+    let r = run(&["check", "-f", &mesh()]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("2 routes (0 parents rejected"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn mesh_producer_split_follows_entropy() {
+    let m = mesh();
+    let out = route_text(&m, &["--mesh-from", "shop", "GET http://checkout/cart"]);
+    assert_eq!(row(&out, "outcome"), "forward");
+    assert_eq!(row(&out, "backend"), "shop/checkout-v1:80");
+    assert_eq!(
+        row(&out, "entered"),
+        "mesh: workload in shop \u{2192} Service shop/checkout:80"
+    );
+    assert_eq!(
+        row(&out, "route"),
+        "HTTPRoute shop/checkout-split (producer route: applies to every client)"
+    );
+    assert_eq!(row(&out, "rule"), "1 (split)");
+    assert!(out.contains("shop/checkout-v1:80  <- chosen"), "{out}");
+    // No Gateway rows: a mesh request enters no listener.
+    assert!(
+        !out.contains("gateway") && !out.contains("listener"),
+        "{out}"
+    );
+
+    let out = route_text(
+        &m,
+        &[
+            "--mesh-from",
+            "shop",
+            "GET http://checkout/cart",
+            "--entropy",
+            "0.95",
+        ],
+    );
+    assert_eq!(row(&out, "backend"), "shop/checkout-v2:80");
+    assert!(out.contains("shop/checkout-v2:80  <- chosen"), "{out}");
+
+    // Every spelling of the Service host calls the same Service port.
+    for url in [
+        "http://checkout.shop/cart",
+        "http://checkout.shop.svc/cart",
+        "http://checkout.shop.svc.cluster.local:80/cart",
+    ] {
+        let v = route_json(&m, &["--mesh-from", "web", url, "--entropy", "0.95"]);
+        assert_eq!(v["action"]["backend"]["name"], "checkout-v2", "{url}: {v}");
+        assert_eq!(v["matched"]["name"], "checkout-split", "{url}: {v}");
+        assert_eq!(
+            v["matched"]["listener"], "Service shop/checkout:80",
+            "{url}: {v}"
+        );
+    }
+}
+
+#[test]
+fn mesh_header_rule() {
+    let out = route_text(
+        &mesh(),
+        &[
+            "--mesh-from",
+            "shop",
+            "GET http://checkout/cart",
+            "-H",
+            "x-canary: true",
+        ],
+    );
+    assert_eq!(row(&out, "backend"), "shop/checkout-v2:80");
+    assert_eq!(row(&out, "rule"), "0 (canary)");
+    assert!(!out.contains("weight"), "{out}");
+}
+
+#[test]
+fn mesh_consumer_route_applies_only_from_its_namespace() {
+    let m = mesh();
+    // From `frontend` the consumer route replaces the producer route: no canary
+    // rule, no split, the added header.
+    for extra in [&[][..], &["-H", "x-canary: true"], &["--entropy", "0.95"]] {
+        let mut args = vec!["--mesh-from", "frontend", "GET http://checkout.shop/cart"];
+        args.extend_from_slice(extra);
+        let out = route_text(&m, &args);
+        assert_eq!(row(&out, "backend"), "shop/checkout:80", "{extra:?}: {out}");
+        assert_eq!(
+            row(&out, "route"),
+            "HTTPRoute frontend/checkout-from-frontend (consumer route: replaces the producer \
+             routes for clients in frontend)"
+        );
+        assert_eq!(row(&out, "rule"), "0 (tag)");
+        assert!(out.contains("+ x-from: frontend"), "{extra:?}: {out}");
+    }
+    // From any other namespace the producer route applies and the header is not added.
+    for from in ["shop", "web"] {
+        let v = route_json(&m, &["--mesh-from", from, "GET http://checkout.shop/cart"]);
+        assert_eq!(v["matched"]["namespace"], "shop", "{from}: {v}");
+        assert_eq!(v["action"]["backend"]["name"], "checkout-v1", "{from}: {v}");
+        assert_eq!(
+            v["action"]["upstream"]["headers"],
+            serde_json::json!([]),
+            "{from}: {v}"
+        );
+    }
+    // Without a namespace in the host, the Service is looked up in the caller's
+    // namespace: `frontend/checkout` has no routes (and is not in the manifests).
+    let r = run(&[
+        "route",
+        "-f",
+        &m,
+        "--mesh-from",
+        "frontend",
+        "GET http://checkout/",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(row(&r.stdout, "backend"), "frontend/checkout:80");
+    assert!(
+        r.stderr
+            .contains("note: Service frontend/checkout is not in the manifests"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn mesh_routes_by_service_not_host_header() {
+    let m = mesh();
+    // The Host header names another Service; the Service dialled decides.
+    let v = route_json(
+        &m,
+        &[
+            "--mesh-from",
+            "shop",
+            "GET http://checkout/cart",
+            "-H",
+            "Host: checkout-v2.shop",
+        ],
+    );
+    assert_eq!(v["matched"]["name"], "checkout-split", "{v}");
+    assert_eq!(v["action"]["backend"]["name"], "checkout-v1", "{v}");
+    assert_eq!(
+        v["action"]["upstream"]["authority"], "checkout-v2.shop",
+        "{v}"
+    );
+    // --mesh-to names the Service when the URL host does not.
+    let out = route_text(
+        &m,
+        &[
+            "--mesh-from",
+            "frontend",
+            "--mesh-to",
+            "shop/checkout:80",
+            "GET http://shop.example.com/cart",
+        ],
+    );
+    assert_eq!(
+        row(&out, "entered"),
+        "mesh: workload in frontend \u{2192} Service shop/checkout:80"
+    );
+    assert_eq!(row(&out, "rule"), "0 (tag)");
+}
+
+#[test]
+fn mesh_uncovered_port_goes_to_the_service_itself() {
+    let m = mesh();
+    for (from, url) in [
+        ("shop", "GET http://checkout:8080/admin"),
+        (
+            "frontend",
+            "GET http://checkout.shop.svc.cluster.local:8080/admin",
+        ),
+    ] {
+        let r = run(&["route", "-f", &m, "--mesh-from", from, url]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert_eq!(row(&r.stdout, "backend"), "shop/checkout:8080", "{url}");
+        assert_eq!(
+            row(&r.stdout, "route"),
+            "no mesh route applies: sent to the Service itself"
+        );
+        assert_eq!(row(&r.stdout, "upstream"), "as received");
+        assert!(r.stderr.is_empty(), "{}", r.stderr);
+    }
+    let v = route_json(
+        &m,
+        &["--mesh-from", "shop", "GET http://checkout:8080/admin"],
+    );
+    assert!(v["matched"].is_null(), "{v}");
+    // gRPC: the port is required, and 8080 has no routes either.
+    let out = route_text(
+        &m,
+        &[
+            "--mesh-from",
+            "frontend",
+            "grpc://checkout.shop:8080/shop.Checkout/Pay",
+        ],
+    );
+    assert_eq!(row(&out, "grpc-status"), "OK (forwarded)");
+    assert_eq!(row(&out, "backend"), "shop/checkout:8080");
+    // A port the Service does not have is noted on stderr.
+    let r = run(&[
+        "route",
+        "-f",
+        &m,
+        "--mesh-from",
+        "shop",
+        "GET http://checkout:9090/",
+    ]);
+    assert_eq!(r.code, 0);
+    assert!(
+        r.stderr
+            .contains("note: Service shop/checkout has no port 9090 (ports: 80, 8080)"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn mesh_usage_errors_exit_2() {
+    let m = mesh();
+    let url = "GET http://checkout.shop/";
+    for args in [
+        &["--mesh-from", "shop", "--gateway", "infra/public", url][..],
+        &["--mesh-from", "shop", "--listener", "http", url],
+        &["--mesh-from", "shop", "--port", "80", url],
+        &["--mesh-from", "shop", "--sni", "checkout.shop", url],
+        &["--mesh-from", "shop", "--no-host-fallthrough", url],
+        &["--mesh-from", "shop", "--explain", url],
+        &["--mesh-to", "shop/checkout:80", url],
+        &["--mesh-from", "Shop", url],
+        &["--mesh-from", "shop", "--mesh-to", "checkout:80", url],
+        &["--mesh-from", "shop", "--mesh-to", "shop/checkout:0", url],
+        &["--mesh-from", "shop", "GET http://10.0.0.1/"],
+        &["--mesh-from", "shop", "GET http://a.b.c/"],
+        &[
+            "--mesh-from",
+            "shop",
+            "grpc://checkout.shop/shop.Checkout/Pay",
+        ],
+        &["--mesh-from", "shop", "tcp://:80"],
+    ] {
+        let mut all = vec!["route", "-f", &m];
+        all.extend_from_slice(args);
+        let r = run(&all);
+        assert_eq!(r.code, 2, "{args:?}: {}{}", r.stdout, r.stderr);
+        assert!(r.stdout.is_empty(), "{args:?}: {}", r.stdout);
+        assert!(r.stderr.contains("error"), "{args:?}: {}", r.stderr);
+    }
+    let r = run(&[
+        "route",
+        "-f",
+        &m,
+        "--mesh-from",
+        "shop",
+        "--gateway",
+        "a/b",
+        url,
+    ]);
+    assert!(
+        r.stderr
+            .contains("'--mesh-from <NS>' cannot be used with '--gateway"),
+        "{}",
+        r.stderr
+    );
+}

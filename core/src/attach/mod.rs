@@ -1207,7 +1207,22 @@ fn attach_route(
                 .iter()
                 .any(|c| c.kind == "Accepted" && c.is_true())
             {
-                mesh_attachments.push((parent_ns.to_owned(), parent.name.clone(), parent.port));
+                // `sectionName` on a Service parentRef names a port (GEP-1426).
+                let named_port = parent.section_name.as_ref().and_then(|section| {
+                    refs.service(parent_ns, &parent.name)
+                        .and_then(|svc| {
+                            svc.spec
+                                .ports
+                                .iter()
+                                .find(|p| p.name.as_deref() == Some(section.as_str()))
+                        })
+                        .map(|p| p.port)
+                });
+                mesh_attachments.push((
+                    parent_ns.to_owned(),
+                    parent.name.clone(),
+                    parent.port.or(named_port),
+                ));
             } else if let Some(c) = parent_status.conditions.first() {
                 diagnostics.push(Diagnostic::new(
                     Code::NoMatchingParent,
@@ -1478,6 +1493,23 @@ fn attach_to_service(
             "NotAllowedByListeners",
             format!("{} cannot be attached to a Service", kind.as_str()),
         )),
+        Some(svc)
+            if parent.section_name.as_ref().is_some_and(|section| {
+                !svc.spec
+                    .ports
+                    .iter()
+                    .any(|sp| sp.name.as_deref() == Some(section.as_str()))
+            }) =>
+        {
+            Err((
+                "NoMatchingParent",
+                format!(
+                    "Service {parent_ns}/{} has no port named {}",
+                    parent.name,
+                    parent.section_name.clone().unwrap_or_default()
+                ),
+            ))
+        }
         Some(svc)
             if parent
                 .port
