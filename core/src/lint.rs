@@ -50,7 +50,6 @@
 //! reference matcher on generated configurations.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 
 use regex_automata::hybrid::dfa::{Cache, DFA};
 use regex_automata::hybrid::LazyStateID;
@@ -516,7 +515,7 @@ fn report(
             };
             parts.push(format!(
                 "{who} ({}), which has {}",
-                summarize(w.m),
+                crate::route::summarize(w.m),
                 deciding_field(&w.key, &cands[i].key)
             ));
         }
@@ -537,33 +536,6 @@ fn report(
 /// `HTTPRoute namespace/name`.
 fn describe_route(route: &Route) -> String {
     format!("{} {}/{}", route.kind.as_str(), route.namespace, route.name)
-}
-
-/// A short text of a match's conditions, e.g. `PathPrefix /api, method GET, 1 header`.
-fn summarize(m: &Match) -> String {
-    let mut s = match &m.path {
-        PathMatch::Exact(p) => format!("Exact {p}"),
-        PathMatch::Prefix(p) => format!("PathPrefix {p}"),
-        PathMatch::Regex(re) => format!("RegularExpression {}", re.as_str()),
-    };
-    if let Some(method) = &m.method {
-        let _ = write!(s, ", method {method}");
-    }
-    for h in &m.headers {
-        let _ = write!(s, ", header {}{}", h.name, value_text(&h.value));
-    }
-    for q in &m.query {
-        let _ = write!(s, ", query {}{}", q.name, value_text(&q.value));
-    }
-    s
-}
-
-/// `=value` for Exact, `~regex` for RegularExpression.
-fn value_text(v: &ValueMatch) -> String {
-    match v {
-        ValueMatch::Exact(x) => format!("={x}"),
-        ValueMatch::Regex(re) => format!("~{}", re.as_str()),
-    }
 }
 
 // --- regex languages --------------------------------------------------------------------------

@@ -338,13 +338,7 @@ impl Compiled for CompiledRouter {
             };
             observed.backend = deployment_with_labels(&self.objects, &pod.namespace, &pod.labels)
                 .map(|d| (pod.namespace.clone(), d));
-            observed.upstream = Some(Upstream {
-                method: request.method.clone(),
-                host: request.host.clone().unwrap_or_default(),
-                path: request.path.clone(),
-                query: request.query.clone(),
-                headers: request.headers.clone(),
-            });
+            observed.upstream = Some(unchanged(request));
             return observed;
         }
         let (Some(service), Some(namespace)) = (&to.service, &to.namespace) else {
@@ -419,13 +413,7 @@ fn observe(action: Action, request: &CaseRequest, world: &TlsWorld) -> Observed 
                 observed.backend_sni = c.sni.clone();
                 // Passthrough forwards the client's bytes: an HTTP request inside arrives unchanged.
                 if !request.method.is_empty() {
-                    observed.upstream = Some(Upstream {
-                        method: request.method.clone(),
-                        host: request.host.clone().unwrap_or_default(),
-                        path: request.path.clone(),
-                        query: request.query.clone(),
-                        headers: request.headers.clone(),
-                    });
+                    observed.upstream = Some(unchanged(request));
                 }
             }
             Action::Forward(f) => {
@@ -510,5 +498,16 @@ fn apply_backend_tls(
         observed.backend = None;
         observed.upstream = None;
         observed.backend_connection = None;
+    }
+}
+
+/// The case's request as the backend receives it when nothing changes it.
+fn unchanged(request: &CaseRequest) -> Upstream {
+    Upstream {
+        method: request.method.clone(),
+        host: request.host.clone().unwrap_or_default(),
+        path: request.path.clone(),
+        query: request.query.clone(),
+        headers: request.headers.clone(),
     }
 }

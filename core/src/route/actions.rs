@@ -109,17 +109,7 @@ impl Router {
         if let Some(redirect) = &backend.filters.redirect {
             return decided(redirect_to(redirect, request, site.port, prefix));
         }
-        let mut upstream = Upstream {
-            method: request.method().to_owned(),
-            authority: request.authority().to_owned(),
-            path: request.path().to_owned(),
-            query: request.query().map(str::to_owned),
-            headers: request
-                .get_headers()
-                .iter()
-                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
-                .collect(),
-        };
+        let mut upstream = Upstream::unchanged(request);
         let mut response_headers = HeaderOps::default();
         let mut mirrors = Vec::new();
         for f in [filters, &backend.filters] {

@@ -168,6 +168,23 @@ pub struct Upstream {
     pub headers: Vec<(String, String)>,
 }
 
+impl Upstream {
+    /// The request exactly as received (no filter applied).
+    pub fn unchanged(request: &super::Request<'_>) -> Self {
+        Upstream {
+            method: request.method().to_owned(),
+            authority: request.authority().to_owned(),
+            path: request.path().to_owned(),
+            query: request.query().map(str::to_owned),
+            headers: request
+                .get_headers()
+                .iter()
+                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+                .collect(),
+        }
+    }
+}
+
 /// A mirror target.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]

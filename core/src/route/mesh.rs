@@ -108,17 +108,7 @@ fn plain_service(request: &Request<'_>, mesh: &MeshEntry<'_>) -> Decision {
                 name: mesh.service.to_owned(),
                 port: mesh.port,
             },
-            upstream: Upstream {
-                method: request.method().to_owned(),
-                authority: request.authority().to_owned(),
-                path: request.path().to_owned(),
-                query: request.query().map(str::to_owned),
-                headers: request
-                    .get_headers()
-                    .iter()
-                    .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
-                    .collect(),
-            },
+            upstream: Upstream::unchanged(request),
             response_headers: HeaderOps::default(),
             mirrors: Vec::new(),
             request_timeout_ms: None,
