@@ -341,3 +341,31 @@ fn mesh_routes_follow_the_service_port_and_consumer_namespace() {
         Some("tag")
     );
 }
+
+#[test]
+fn explain_lists_mesh_candidates() {
+    let svc = "apiVersion: v1\nkind: Service\nmetadata: {name: checkout, namespace: app}\nspec: {ports: [{name: http, port: 80}]}\n";
+    let producer = "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: split, namespace: app}\nspec:\n  parentRefs: [{group: '', kind: Service, name: checkout}]\n  rules:\n  - matches: [{path: {value: /}}]\n    backendRefs: [{name: a, port: 80}]\n  - matches: [{path: {type: Exact, value: /pay}}]\n    backendRefs: [{name: b, port: 80}]\n";
+    let r = router(&format!("{svc}---\n{producer}"));
+    let e = r.explain(
+        &Request::new("GET", "checkout", "/pay").mesh("app", "app", "checkout", 80),
+        0,
+    );
+    let verdicts: Vec<_> = e
+        .considered
+        .iter()
+        .map(|c| (c.rule, c.verdict.as_str()))
+        .collect();
+    assert_eq!(
+        verdicts,
+        [
+            (1, "won"),
+            (0, "matches, but the winner has an Exact path match")
+        ]
+    );
+    assert!(
+        e.listener.starts_with("mesh: workload in app"),
+        "{}",
+        e.listener
+    );
+}

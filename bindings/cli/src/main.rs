@@ -231,13 +231,6 @@ fn route(args: &RouteArgs) -> Result<ExitCode, Failure> {
             None
         }
         (Target::Http(line), Some(from)) => {
-            if args.explain {
-                return Err(Failure::Usage(
-                    "--explain is not supported with --mesh-from yet (the engine explains \
-                     Gateway listeners only); the decision names the route and rule"
-                        .into(),
-                ));
-            }
             let to = mesh_target(line, from, args.mesh_to.as_ref()).map_err(Failure::Usage)?;
             Some((from.as_str(), to))
         }

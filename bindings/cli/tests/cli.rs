@@ -1131,7 +1131,6 @@ fn mesh_usage_errors_exit_2() {
         &["--mesh-from", "shop", "--port", "80", url],
         &["--mesh-from", "shop", "--sni", "checkout.shop", url],
         &["--mesh-from", "shop", "--no-host-fallthrough", url],
-        &["--mesh-from", "shop", "--explain", url],
         &["--mesh-to", "shop/checkout:80", url],
         &["--mesh-from", "Shop", url],
         &["--mesh-from", "shop", "--mesh-to", "checkout:80", url],
@@ -1168,4 +1167,24 @@ fn mesh_usage_errors_exit_2() {
         "{}",
         r.stderr
     );
+}
+
+#[test]
+fn mesh_explain_lists_the_service_routes() {
+    let out = run(&[
+        "route",
+        "-f",
+        &mesh(),
+        "--mesh-from",
+        "shop",
+        "--explain",
+        "GET http://checkout.shop/cart",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("mesh: workload in shop"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("won"), "{}", out.stdout);
 }

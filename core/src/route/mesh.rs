@@ -13,7 +13,6 @@ use super::{
 };
 use crate::compile::Candidate;
 use crate::ir::{HeaderOps, HostMatch};
-use crate::precedence::{HostRank, Key, MatchRank, RouteOrder};
 
 impl Router {
     pub(super) fn route_mesh(
@@ -30,60 +29,21 @@ impl Router {
             ),
             port: mesh.port,
         };
-        let attachments: Vec<_> = self
-            .ir
-            .services
-            .iter()
-            .filter(|s| s.namespace == mesh.service_namespace && s.name == mesh.service)
-            .flat_map(|s| s.attachments.iter())
-            .filter(|a| a.port.is_none_or(|p| p == mesh.port))
-            .collect();
-        let consumer: Vec<_> = attachments
-            .iter()
-            .filter(|a| a.consumer && self.ir.routes[a.route].namespace == mesh.from_namespace)
-            .collect();
-        let applicable: Vec<_> = if consumer.is_empty() {
-            attachments.iter().filter(|a| !a.consumer).collect()
-        } else {
-            consumer
-        };
+        let applicable = self.mesh_routes(mesh);
         if applicable.is_empty() {
             return plain_service(request, mesh);
         }
-        // The HTTPRoute/GRPCRoute precedence over every rule of the applicable routes
-        // (there is no hostname to rank: every route serves the Service).
         let host = HostMatch::Any;
-        let mut best: Option<(Key<'_>, Candidate)> = None;
-        for a in applicable {
-            let route = &self.ir.routes[a.route];
-            for (ri, rule) in route.rules.iter().enumerate() {
-                for (mi, m) in rule.matches.iter().enumerate() {
-                    if !m.path.matches(request.path()) || !residual_matches(m, request) {
-                        continue;
-                    }
-                    let key = Key {
-                        host: HostRank::of(&host),
-                        matching: MatchRank::of(m),
-                        route: RouteOrder::of(route),
-                        rule: rule.index,
-                        matched: m.index,
-                    };
-                    if best.as_ref().is_none_or(|(k, _)| key < *k) {
-                        let to_u32 = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
-                        best = Some((
-                            key,
-                            Candidate {
-                                route: to_u32(a.route),
-                                rule: to_u32(ri),
-                                matched: to_u32(mi),
-                            },
-                        ));
-                    }
-                }
-            }
-        }
+        let best = self
+            .mesh_candidates(&applicable)
+            .into_iter()
+            .filter(|c| {
+                let m = c.get(&self.ir);
+                m.path.matches(request.path()) && residual_matches(m, request)
+            })
+            .min_by(|a, b| a.key(&self.ir, &host).cmp(&b.key(&self.ir, &host)));
         match best {
-            Some((_, candidate)) => {
+            Some(candidate) => {
                 self.decide_at(&site, candidate, &host.to_string(), request, entropy)
             }
             // Routes apply but none matches: 404 (`HTTPRouteRule.Matches`).
@@ -96,6 +56,57 @@ impl Router {
                 matched: None,
             },
         }
+    }
+}
+
+impl Router {
+    /// The routes that decide `mesh` traffic: consumer routes of the client's
+    /// namespace when there are any, else the producer routes; only those whose
+    /// parentRef port (if any) is the port called.
+    pub(super) fn mesh_routes(&self, mesh: &MeshEntry<'_>) -> Vec<usize> {
+        let attachments: Vec<_> = self
+            .ir
+            .services
+            .iter()
+            .filter(|s| s.namespace == mesh.service_namespace && s.name == mesh.service)
+            .flat_map(|s| s.attachments.iter())
+            .filter(|a| a.port.is_none_or(|p| p == mesh.port))
+            .collect();
+        let consumer: Vec<usize> = attachments
+            .iter()
+            .filter(|a| a.consumer && self.ir.routes[a.route].namespace == mesh.from_namespace)
+            .map(|a| a.route)
+            .collect();
+        if consumer.is_empty() {
+            attachments
+                .iter()
+                .filter(|a| !a.consumer)
+                .map(|a| a.route)
+                .collect()
+        } else {
+            consumer
+        }
+    }
+
+    /// Every (route, rule, match) of the given routes. The HTTPRoute/GRPCRoute
+    /// precedence ranks them (there is no hostname to rank: every route serves the Service).
+    pub(super) fn mesh_candidates(&self, routes: &[usize]) -> Vec<Candidate> {
+        let to_u32 = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
+        let mut out = Vec::new();
+        for &r in routes {
+            for (ri, rule) in self.ir.routes[r].rules.iter().enumerate() {
+                for mi in 0..rule.matches.len() {
+                    out.push(Candidate {
+                        route: to_u32(r),
+                        rule: to_u32(ri),
+                        matched: to_u32(mi),
+                    });
+                }
+            }
+        }
+        out.sort_unstable_by_key(|c| (c.route, c.rule, c.matched));
+        out.dedup();
+        out
     }
 }
 

@@ -21,8 +21,8 @@ use crate::compile::{compile, Candidate, GatewayIndex, ListenerIndex, VirtualHos
 use crate::config::Config;
 use crate::diag::{Diagnostic, StatusReport};
 use crate::error::CompileError;
-use crate::ir::{Ir, Match, PathMatch, Protocol, ValueMatch};
-use crate::precedence::{deciding_field, PathClass};
+use crate::ir::{HostMatch, Ir, Match, PathMatch, Protocol, ValueMatch};
+use crate::precedence::{deciding_field, Key, PathClass};
 use crate::resource::Resources;
 
 /// An immutable, compiled routing table. Cheap to share across threads.
@@ -157,6 +157,46 @@ impl Router {
     /// order, with why each lost.
     pub fn explain(&self, request: &Request<'_>, entropy: u64) -> Explanation {
         let decision = self.route_with(request, entropy);
+        if let Some(mesh) = request.mesh {
+            let routes = self.mesh_routes(&mesh);
+            let any = HostMatch::Any;
+            let candidates = self.mesh_candidates(&routes);
+            let winner_key = decision.matched.as_ref().and_then(|m| {
+                candidates.iter().find(|c| {
+                    let route = &self.ir.routes[c.route as usize];
+                    let rule = &route.rules[c.rule as usize];
+                    Some(route.namespace.as_str()) == m.namespace.as_deref()
+                        && Some(route.name.as_str()) == m.name.as_deref()
+                        && Some(rule.index) == m.rule
+                        && Some(rule.matches[c.matched as usize].index) == m.matched
+                })
+            });
+            let winner_key = winner_key.map(|c| c.key(&self.ir, &any));
+            let mut considered = Vec::new();
+            self.consider(
+                candidates,
+                &any,
+                winner_key.as_ref(),
+                request,
+                &mut considered,
+            );
+            let listener = if routes.is_empty() {
+                format!(
+                    "mesh: Service {}/{}:{} (no route applies: sent to the Service)",
+                    mesh.service_namespace, mesh.service, mesh.port
+                )
+            } else {
+                format!(
+                    "mesh: workload in {} → Service {}/{}:{}",
+                    mesh.from_namespace, mesh.service_namespace, mesh.service, mesh.port
+                )
+            };
+            return Explanation {
+                decision,
+                listener,
+                considered,
+            };
+        }
         let host = lower(request.host());
         let Ok(entry) = self.enter(request, &host, entropy) else {
             return Explanation {
@@ -184,7 +224,7 @@ impl Router {
             vhosts.truncate(1);
         }
         for vhost in vhosts {
-            let mut all: Vec<Candidate> = vhost
+            let all: Vec<Candidate> = vhost
                 .exact
                 .values()
                 .chain(vhost.prefixes.values())
@@ -192,36 +232,51 @@ impl Router {
                 .copied()
                 .chain(vhost.regexes.iter().map(|(_, c)| *c))
                 .collect();
-            all.sort_by(|a, b| {
-                a.key(&self.ir, &vhost.host)
-                    .cmp(&b.key(&self.ir, &vhost.host))
-            });
-            for c in all {
-                let key = c.key(&self.ir, &vhost.host);
-                let m = c.get(&self.ir);
-                let verdict = match (&winner_key, mismatch(m, request)) {
-                    (Some(w), None) if *w == key => "won".to_owned(),
-                    (_, Some(why)) => format!("no match: {why}"),
-                    (Some(w), None) => {
-                        format!("matches, but the winner has {}", deciding_field(w, &key))
-                    }
-                    (None, None) => "matches".to_owned(),
-                };
-                let route = &self.ir.routes[c.route as usize];
-                considered.push(Considered {
-                    route: format!("{}/{}", route.namespace, route.name),
-                    rule: key.rule,
-                    matched: key.matched,
-                    hostname: vhost.host.to_string(),
-                    summary: summarize(m),
-                    verdict,
-                });
-            }
+            self.consider(
+                all,
+                &vhost.host,
+                winner_key.as_ref(),
+                request,
+                &mut considered,
+            );
         }
         Explanation {
             decision,
             listener: listener_text,
             considered,
+        }
+    }
+
+    /// Appends every candidate, in precedence order, with its verdict against the winner.
+    fn consider(
+        &self,
+        mut all: Vec<Candidate>,
+        host: &HostMatch,
+        winner_key: Option<&Key<'_>>,
+        request: &Request<'_>,
+        out: &mut Vec<Considered>,
+    ) {
+        all.sort_by(|a, b| a.key(&self.ir, host).cmp(&b.key(&self.ir, host)));
+        for c in all {
+            let key = c.key(&self.ir, host);
+            let m = c.get(&self.ir);
+            let verdict = match (winner_key, mismatch(m, request)) {
+                (Some(w), None) if *w == key => "won".to_owned(),
+                (_, Some(why)) => format!("no match: {why}"),
+                (Some(w), None) => {
+                    format!("matches, but the winner has {}", deciding_field(w, &key))
+                }
+                (None, None) => "matches".to_owned(),
+            };
+            let route = &self.ir.routes[c.route as usize];
+            out.push(Considered {
+                route: format!("{}/{}", route.namespace, route.name),
+                rule: key.rule,
+                matched: key.matched,
+                hostname: host.to_string(),
+                summary: summarize(m),
+                verdict,
+            });
         }
     }
 
