@@ -1,6 +1,6 @@
 //! The validated, source-independent routing table.
 //!
-//! Only [`attach`](crate::attach) creates these values, after validation, so the
+//! Only `attach` creates these values, after validation, so the
 //! compiler and the reference matcher can rely on the invariants documented on
 //! each type. Nothing here refers to a serde resource type.
 
