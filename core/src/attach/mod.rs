@@ -1592,7 +1592,8 @@ pub(crate) fn parse_timestamp(text: &str) -> Option<ir::Timestamp> {
         "Z" | "z" => 0,
         _ if rest.len() == 6 && (rest.starts_with('+') || rest.starts_with('-')) => {
             let sign = if rest.starts_with('-') { -1 } else { 1 };
-            sign * (rest[1..3].parse::<i64>().ok()? * 3600 + rest[4..6].parse::<i64>().ok()? * 60)
+            sign * (rest.get(1..3)?.parse::<i64>().ok()? * 3600
+                + rest.get(4..6)?.parse::<i64>().ok()? * 60)
         }
         _ => return None,
     };
@@ -1626,5 +1627,7 @@ mod tests {
             parse_timestamp("2024-02-29T23:00:00Z")
         );
         assert!(parse_timestamp("2024-03-01").is_none());
+        // Never panics on non-ASCII input (slicing inside a multi-byte character).
+        assert!(parse_timestamp("2024-03-01T00:00:00+0\u{e9}00").is_none());
     }
 }
