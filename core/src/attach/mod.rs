@@ -1135,11 +1135,15 @@ fn conflict_between(a: &Listener, b: &Listener) -> Option<&'static str> {
             (a.protocol.as_str(), b.protocol.as_str()),
             ("HTTPS", "TLS") | ("TLS", "HTTPS")
         );
+    // `Listener.Hostname`: "ignored for protocols that don't require hostname based
+    // matching" (TCP, UDP), so two such listeners on one port always collide.
+    let hostless = matches!(a.protocol.as_str(), "TCP" | "UDP");
     if !compatible {
         Some("ProtocolConflict")
     } else if a.protocol == b.protocol
-        && a.hostname.as_deref().map(str::to_ascii_lowercase)
-            == b.hostname.as_deref().map(str::to_ascii_lowercase)
+        && (hostless
+            || a.hostname.as_deref().map(str::to_ascii_lowercase)
+                == b.hostname.as_deref().map(str::to_ascii_lowercase))
     {
         Some("HostnameConflict")
     } else {
@@ -1311,7 +1315,12 @@ fn attach_route(
                         continue;
                     }
                     allowed = true;
-                    let hostnames = intersect(l.hostname.as_deref(), route_hostnames);
+                    // TCP and UDP listeners ignore their hostname (`Listener.Hostname`).
+                    let listener_host = l
+                        .hostname
+                        .as_deref()
+                        .filter(|_| !matches!(l.protocol.as_str(), "TCP" | "UDP"));
+                    let hostnames = intersect(listener_host, route_hostnames);
                     if hostnames.is_empty() {
                         continue;
                     }
