@@ -359,11 +359,6 @@ fn connection_usage(args: &RouteArgs, conn: &ConnectionLine) -> Result<(), Strin
             "--listener is not supported for {scheme}:// connections; use --port (and --sni)"
         ));
     }
-    if args.explain {
-        return Err(format!(
-            "--explain is not supported for {scheme}:// connections (the decision names the listener, route and rule)"
-        ));
-    }
     if args.sni.is_some() && conn.transport == Transport::Udp {
         return Err("--sni: a udp:// flow has no TLS ClientHello".into());
     }
@@ -392,9 +387,18 @@ fn route_connection(
     if let Some((ns, name)) = &args.gateway {
         conn = conn.gateway(ns, name);
     }
-    let decision = router.route_connection(&conn, args.entropy);
+    let explanation = args
+        .explain
+        .then(|| router.explain_connection(&conn, args.entropy));
+    let decision = match &explanation {
+        Some(e) => e.decision.clone(),
+        None => router.route_connection(&conn, args.entropy),
+    };
     let text = match args.manifests.output {
-        Format::Json => to_json(&decision)?,
+        Format::Json => match &explanation {
+            Some(e) => to_json(e)?,
+            None => to_json(&decision)?,
+        },
         Format::Text => {
             let input = output::ConnectionInput {
                 transport: if line.transport == Transport::Udp {
@@ -405,7 +409,11 @@ fn route_connection(
                 port,
                 sni,
             };
-            output::connection_text(router, &input, &decision)
+            let mut text = output::connection_text(router, &input, &decision);
+            if let Some(e) = &explanation {
+                output::explain_rows(&mut text, router, e);
+            }
+            text
         }
     };
     Ok((text, decision))

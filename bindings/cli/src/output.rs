@@ -517,7 +517,7 @@ fn header_ops_rows(t: &mut Table, key: &str, ops: &HeaderOps) {
     }
 }
 
-fn explain_rows(out: &mut String, router: &Router, e: &Explanation) {
+pub(crate) fn explain_rows(out: &mut String, router: &Router, e: &Explanation) {
     if e.considered.is_empty() {
         out.push_str("\nno candidate rules on this listener for this host\n");
         return;

@@ -887,7 +887,6 @@ fn malformed_grpc_and_connection_urls_exit_2() {
         &["route", "-f", &e, "sctp://:5432"],
         &["route", "-f", &e, "udp://:53", "--sni", "x.example.com"],
         &["route", "-f", &e, "tcp://:5432", "-H", "x-a: b"],
-        &["route", "-f", &e, "tcp://:5432", "--explain"],
         &["route", "-f", &e, "tcp://:5432", "--listener", "postgres"],
     ] {
         let r = run(args);
@@ -1187,4 +1186,18 @@ fn mesh_explain_lists_the_service_routes() {
         out.stdout
     );
     assert!(out.stdout.contains("won"), "{}", out.stdout);
+}
+
+#[test]
+fn tls_explain_lists_routes_with_verdicts() {
+    let e = l4_and_grpc();
+    let r = run(&["route", "-f", &e, "--explain", "tls://db.example.com:443"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("won"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("matches, but the winner has a more specific hostname"),
+        "{}",
+        r.stdout
+    );
 }

@@ -221,3 +221,87 @@ impl Router {
 fn sni_text(sni: Option<&str>) -> String {
     sni.map_or_else(|| " (no SNI)".to_owned(), |s| format!(" (SNI {s})"))
 }
+
+impl Router {
+    /// Routes a connection and lists every route of the chosen listener with why
+    /// it won or lost (hostname specificity for TLS, then age, then name).
+    ///
+    /// ```
+    /// # let yaml = include_str!("../../../examples/l4-and-grpc.yaml");
+    /// let router = gatewright::Router::compile(&gatewright::Resources::from_yaml(yaml)?)?;
+    /// let e = router.explain_connection(&gatewright::Connection::tcp(443).sni("db.example.com"), 0);
+    /// assert_eq!(e.considered.iter().filter(|c| c.verdict == "won").count(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn explain_connection(&self, conn: &Connection<'_>, entropy: u64) -> super::Explanation {
+        let decision = self.route_connection(conn, entropy);
+        let found = decision.matched.as_ref().and_then(|m| {
+            let gw = self
+                .ir
+                .gateways
+                .iter()
+                .find(|g| format!("{}/{}", g.namespace, g.name) == m.gateway)?;
+            Some((gw, gw.listeners.iter().find(|l| l.name == m.listener)?, m))
+        });
+        let Some((gw, listener, m)) = found else {
+            return super::Explanation {
+                decision,
+                listener: "none".into(),
+                considered: Vec::new(),
+            };
+        };
+        let sni = conn.sni.map(str::to_ascii_lowercase);
+        let winner = self.ir.routes.iter().find(|r| {
+            Some(r.namespace.as_str()) == m.namespace.as_deref()
+                && Some(r.name.as_str()) == m.name.as_deref()
+        });
+        let winner_key = winner.map(|r| {
+            (
+                HostRank::of(&HostMatch::parse(m.hostname.as_deref())),
+                RouteOrder::of(r),
+            )
+        });
+        let mut considered = Vec::new();
+        for attachment in &listener.attachments {
+            let route = &self.ir.routes[attachment.route];
+            for host in &attachment.hostnames {
+                let key = (HostRank::of(host), RouteOrder::of(route));
+                let verdict = if listener.protocol == Protocol::Tls
+                    && !sni.as_deref().is_some_and(|s| host.matches(s))
+                {
+                    "no match: SNI".to_owned()
+                } else if winner_key == Some(key) && Some(host.to_string()) == m.hostname {
+                    "won".to_owned()
+                } else if let Some((wh, wo)) = winner_key {
+                    let why = if wh != key.0 {
+                        "a more specific hostname"
+                    } else if wo.created != key.1.created {
+                        "an older route (creationTimestamp)"
+                    } else {
+                        "the route first in {namespace}/{name} order"
+                    };
+                    format!("matches, but the winner has {why}")
+                } else {
+                    "matches".to_owned()
+                };
+                considered.push(super::Considered {
+                    route: format!("{}/{}", route.namespace, route.name),
+                    rule: route.rules.first().map_or(0, |r| r.index),
+                    matched: 0,
+                    hostname: host.to_string(),
+                    summary: route.kind.as_str().to_owned(),
+                    verdict,
+                });
+            }
+        }
+        let listener_text = format!(
+            "{}/{} listener {} (port {})",
+            gw.namespace, gw.name, listener.name, listener.port
+        );
+        super::Explanation {
+            decision,
+            listener: listener_text,
+            considered,
+        }
+    }
+}
