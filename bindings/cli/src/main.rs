@@ -124,8 +124,8 @@ struct RouteArgs {
     /// (namespace NS if the host has none), on the URL's port (else 80 for http,
     /// 443 for https; gRPC calls must name the port). Routes whose parentRef is
     /// that Service (and port) decide; with none, the request goes to the Service.
-    /// HTTP and gRPC only; not with --gateway, --listener, --port, --sni,
-    /// --no-host-fallthrough or --explain.
+    /// HTTP and gRPC only; not with --gateway, --listener, --port, --sni or
+    /// --no-host-fallthrough.
     #[arg(long, value_name = "NS", value_parser = parse_namespace)]
     mesh_from: Option<String>,
     /// With --mesh-from: the Service called, when the URL host (the Host header)
@@ -146,8 +146,8 @@ struct RouteArgs {
     /// virtual hosts) instead of falling through to wildcard/catch-all routes.
     #[arg(long, conflicts_with = "mesh_from")]
     no_host_fallthrough: bool,
-    /// Also print the listener choice and every candidate rule with its verdict.
-    /// HTTP and gRPC only.
+    /// Also print the listener (or mesh Service) choice and every candidate rule
+    /// or route with its verdict.
     #[arg(long)]
     explain: bool,
 }
