@@ -71,7 +71,7 @@ pub use diag::{
 };
 pub use error::{CompileError, ParseError};
 pub use resource::{Object, Resources};
-pub use route::{listener_rank, modify_path, pick, scale};
+pub use route::{modify_path, pick, scale};
 pub use route::{
     Action, BackendName, Connect, Connection, Considered, Decision, Explanation, Forward,
     MeshEntry, MirrorTo, Provenance, RedirectTo, Request, Respond, RetryPolicy, Router, Transport,

@@ -16,7 +16,7 @@ pub use decision::{
 };
 pub use request::{MeshEntry, Request};
 
-use crate::attach::{attach, listener_specificity};
+use crate::attach::attach;
 use crate::compile::{compile, Candidate, GatewayIndex, ListenerIndex, VirtualHost};
 use crate::config::Config;
 use crate::diag::{Diagnostic, StatusReport};
@@ -610,12 +610,6 @@ fn respond(status: u16, reason: String) -> Decision {
         }),
         matched: None,
     }
-}
-
-/// Listener specificity re-exported for the reference matcher.
-#[doc(hidden)]
-pub fn listener_rank(hostname: Option<&str>) -> (u8, usize) {
-    listener_specificity(hostname)
 }
 
 #[cfg(test)]
