@@ -369,3 +369,25 @@ fn explain_lists_mesh_candidates() {
         e.listener
     );
 }
+
+#[test]
+fn lints_can_be_turned_off_for_faster_compiles() {
+    let spec = "  rules:\n  - matches: [{path: {value: /x}}]\n    backendRefs: [{name: a, port: 80}]\n  - matches: [{path: {value: /x}}]\n    backendRefs: [{name: b, port: 80}]";
+    let text = format!("{HEAD}---\n{}", route("dup", "", spec));
+    let res = Resources::from_yaml(&text).unwrap();
+    let with = Router::compile(&res).unwrap();
+    assert!(with
+        .diagnostics()
+        .iter()
+        .any(|d| d.code == Code::IdenticalMatch));
+    let without = Router::compile_with(&res, Config::new().lints(false)).unwrap();
+    assert!(!without
+        .diagnostics()
+        .iter()
+        .any(|d| d.code == Code::IdenticalMatch));
+    assert_eq!(
+        backend(&without, &Request::new("GET", "h", "/x")),
+        "a",
+        "routing is unchanged"
+    );
+}

@@ -69,6 +69,11 @@ pub fn run(routes_yaml: &str, requests_jsonl: &str) -> Result<String, String> {
     let compile_start = Instant::now();
     let router = Router::compile(&resources).map_err(|e| e.to_string())?;
     let compile = compile_start.elapsed();
+    let bare_start = Instant::now();
+    let bare = Router::compile_with(&resources, gatewright::Config::new().lints(false))
+        .map_err(|e| e.to_string())?;
+    let compile_without_lints = bare_start.elapsed();
+    drop(bare);
 
     let mut prepared = Vec::new();
     for (i, line) in requests_jsonl.lines().enumerate() {
@@ -186,8 +191,13 @@ pub fn run(routes_yaml: &str, requests_jsonl: &str) -> Result<String, String> {
     );
     let _ = writeln!(
         out,
-        "compile: {:.1} ms (attach + index)",
+        "compile: {:.1} ms (attach + lints + index)",
         compile.as_secs_f64() * 1e3
+    );
+    let _ = writeln!(
+        out,
+        "compile: {:.1} ms without lints (Config::lints(false))",
+        compile_without_lints.as_secs_f64() * 1e3
     );
     let _ = writeln!(
         out,

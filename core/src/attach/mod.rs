@@ -418,12 +418,22 @@ fn resolve_http_grpc_conflicts(
     let mut losers: Vec<(usize, usize, usize, usize)> = Vec::new(); // (gateway, listener, loser, winner)
     for (g, gateway) in ir.gateways.iter().enumerate() {
         for (l, listener) in gateway.listeners.iter().enumerate() {
-            for a in &listener.attachments {
-                for b in &listener.attachments {
+            let routes = &ir.routes;
+            let of_kind = |kind: RouteKind| -> Vec<&Attachment> {
+                listener
+                    .attachments
+                    .iter()
+                    .filter(|a| routes[a.route].kind == kind)
+                    .collect()
+            };
+            let grpc = of_kind(RouteKind::Grpc);
+            // Only listeners carrying both kinds can conflict (avoids a quadratic scan otherwise).
+            if grpc.is_empty() {
+                continue;
+            }
+            for a in of_kind(RouteKind::Http) {
+                for &b in &grpc {
                     let (ra, rb) = (&ir.routes[a.route], &ir.routes[b.route]);
-                    if ra.kind != RouteKind::Http || rb.kind != RouteKind::Grpc {
-                        continue;
-                    }
                     let overlap = a
                         .hostnames
                         .iter()
@@ -1447,10 +1457,12 @@ fn attach_route(
         for (g, l, hostnames) in attachments {
             let listener = &mut ir.gateways[g].listeners[l];
             // One attachment per route and listener even if two parentRefs select it.
+            // This route's attachments are pushed last, so only the last one can be it
+            // (a linear search here would make attachment quadratic in routes per listener).
             match listener
                 .attachments
-                .iter_mut()
-                .find(|a| a.route == route_id)
+                .last_mut()
+                .filter(|a| a.route == route_id)
             {
                 Some(a) => {
                     for h in hostnames {

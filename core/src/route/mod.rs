@@ -88,7 +88,9 @@ impl Router {
         let attached = attach(resources, &config);
         // Lints (identical, shadowed, unreachable rules) run on the attached IR.
         let mut diagnostics = attached.diagnostics;
-        diagnostics.extend(crate::lint::lint(&attached.ir));
+        if config.get_lints() {
+            diagnostics.extend(crate::lint::lint(&attached.ir));
+        }
         Ok(Self::from_ir(
             attached.ir,
             attached.status,
