@@ -157,11 +157,19 @@ pub fn route(ir: &Ir, request: &Request<'_>, entropy: u64, host_fallthrough: boo
         }
     }
 
-    // Linear scan over every candidate, keeping the smallest key.
+    // Linear scan over every candidate, keeping the smallest key. (The HTTPRoute/GRPCRoute
+    // conflict check is only needed when the listener carries both kinds.)
+    let kinds = |k: RouteKind| {
+        listener
+            .attachments
+            .iter()
+            .any(|a| ir.routes[a.route].kind == k)
+    };
+    let mixed = kinds(RouteKind::Http) && kinds(RouteKind::Grpc);
     let mut best: Option<(AnyKey, RefMatch, &Route, usize)> = None;
     for attachment in &listener.attachments {
         let route = &ir.routes[attachment.route];
-        if loses_kind_conflict(ir, &listener.attachments, attachment) {
+        if mixed && loses_kind_conflict(ir, &listener.attachments, attachment) {
             continue;
         }
         for h in &attachment.hostnames {
