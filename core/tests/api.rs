@@ -391,3 +391,22 @@ fn lints_can_be_turned_off_for_faster_compiles() {
         "routing is unchanged"
     );
 }
+
+#[test]
+fn unmatched_grpc_calls_are_unimplemented() {
+    let r = router(&route("web", "", "  rules:\n  - matches: [{path: {type: Exact, value: /only}}]\n    backendRefs: [{name: a, port: 80}]"));
+    let grpc = [("content-type", "application/grpc")];
+    let d = r.route(&Request::new("POST", "h", "/pkg.Svc/Call").headers(&grpc));
+    let Action::Respond(resp) = &d.action else {
+        panic!("{d:?}")
+    };
+    assert_eq!(resp.status, 404);
+    assert!(resp
+        .headers
+        .contains(&("grpc-status".to_owned(), "12".to_owned())));
+    // Plain HTTP stays a plain 404.
+    let Action::Respond(resp) = r.route(&Request::new("GET", "h", "/nope")).action else {
+        panic!()
+    };
+    assert!(resp.headers.is_empty());
+}

@@ -141,6 +141,22 @@ impl Router {
     /// the backend pick and mirror sampling are pure functions of it, so the same
     /// entropy gives the same decision. Never panics.
     pub fn route_with(&self, request: &Request<'_>, entropy: u64) -> Decision {
+        let mut decision = self.route_unmarked(request, entropy);
+        // A gRPC call that no rule serves is UNIMPLEMENTED (code 12): "No listener
+        // match, or a listener match but no route match → HTTP 404, gRPC
+        // Unimplemented" (gateway_types.go, General Listener behavior).
+        if let Action::Respond(r) = &mut decision.action {
+            let grpc = request
+                .header("content-type")
+                .is_some_and(|ct| ct.starts_with("application/grpc"));
+            if grpc && r.status == 404 && !r.headers.iter().any(|(n, _)| n == "grpc-status") {
+                r.headers.push(("grpc-status".to_owned(), "12".to_owned()));
+            }
+        }
+        decision
+    }
+
+    fn route_unmarked(&self, request: &Request<'_>, entropy: u64) -> Decision {
         if let Some(mesh) = request.mesh {
             return self.route_mesh(request, &mesh, entropy);
         }
