@@ -410,3 +410,25 @@ fn unmatched_grpc_calls_are_unimplemented() {
     };
     assert!(resp.headers.is_empty());
 }
+
+#[test]
+fn unnamed_objects_and_redirect_with_backends_are_reported() {
+    let unnamed = "apiVersion: v1\nkind: Service\nmetadata: {namespace: app}\n";
+    let spec = "  rules:\n  - filters: [{type: RequestRedirect, requestRedirect: {hostname: x.example.com}}]\n    backendRefs: [{name: a, port: 80}]";
+    let r = router(&format!("{unnamed}---\n{}", route("mixed", "", spec)));
+    assert!(r
+        .diagnostics()
+        .iter()
+        .any(|d| d.code == Code::MissingName && d.field == "metadata.name"));
+    let d = r
+        .diagnostics()
+        .iter()
+        .find(|d| d.code == Code::IncompatibleFilters)
+        .expect("incompatible-filters");
+    assert_eq!(d.field, "spec.rules[0]");
+    assert_eq!(
+        r.route(&Request::new("GET", "h", "/")).status(),
+        Some(302),
+        "the redirect is applied"
+    );
+}

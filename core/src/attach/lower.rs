@@ -258,6 +258,20 @@ impl Lowerer<'_, '_> {
             }
         }
         self.lower_backends(&rule.backend_refs, &at, &mut action);
+        // HTTPRouteRule validation (CEL): RequestRedirect cannot be combined with
+        // URLRewrite, nor with backendRefs. The API server rejects such a rule; offline
+        // we report it and the redirect wins.
+        if action.filters.redirect.is_some()
+            && (action.filters.rewrite.is_some() || !action.backends.is_empty())
+        {
+            self.diagnostics.push(Diagnostic::new(
+                Code::IncompatibleFilters,
+                Severity::Warning,
+                self.object,
+                &at,
+                "RequestRedirect cannot be combined with URLRewrite or backendRefs (the API server rejects this); the redirect is applied",
+            ));
+        }
         if let Some(t) = &rule.timeouts {
             action.request_timeout_ms =
                 self.duration(t.request.as_deref(), &format!("{at}.timeouts.request"));

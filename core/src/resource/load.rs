@@ -327,6 +327,24 @@ impl Resources {
                 None,
             ));
         }
+        let known =
+            matches!(group.as_str(), GATEWAY_GROUP | "") && !matches!(kind.as_str(), "List");
+        let name_missing = match meta.and_then(|m| m.get("name")) {
+            None | Some(Value::Null) => true,
+            Some(Value::String(n)) => n.is_empty(),
+            Some(_) => false, // a wrong type is a located ParseError below
+        };
+        if name_missing && known {
+            // Every Kubernetes object has a name; an unnamed one cannot be referred to.
+            self.diagnostics.push(Diagnostic::new(
+                Code::MissingName,
+                Severity::Error,
+                &object_ref,
+                "metadata.name",
+                format!("{kind} has no metadata.name; skipped"),
+            ));
+            return Ok(());
+        }
         let object = match (group.as_str(), kind.as_str()) {
             (GATEWAY_GROUP, "GatewayClass") => Object::GatewayClass(typed(&value, origin, &err)?),
             (GATEWAY_GROUP, "Gateway") => Object::Gateway(typed(&value, origin, &err)?),
