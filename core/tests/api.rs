@@ -3,43 +3,9 @@
 
 use gatewright::{Action, Code, Config, ObjectStatus, Request, Resources, Router};
 
-const HEAD: &str = "
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: infra}
-spec:
-  gatewayClassName: any
-  listeners:
-  - {name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}
----
-apiVersion: v1
-kind: Service
-metadata: {name: a, namespace: app}
-spec: {ports: [{port: 80}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: b, namespace: app}
-spec: {ports: [{port: 80}]}
-";
+mod common;
 
-fn router(routes: &str) -> Router {
-    let text = format!("{HEAD}---\n{routes}");
-    Router::compile(&Resources::from_yaml(&text).expect("valid YAML")).expect("compiles")
-}
-
-fn backend(router: &Router, req: &Request<'_>) -> String {
-    match &router.route(req).action {
-        Action::Forward(f) => f.backend.name.clone(),
-        other => format!("{other:?}"),
-    }
-}
-
-fn route(name: &str, extra_meta: &str, spec: &str) -> String {
-    format!(
-        "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {{name: {name}, namespace: app{extra_meta}}}\nspec:\n  parentRefs: [{{name: gw, namespace: infra}}]\n{spec}\n"
-    )
-}
+use common::{backend, route, router, HEAD};
 
 #[test]
 fn bad_yaml_is_a_located_parse_error() {

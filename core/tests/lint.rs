@@ -2,39 +2,15 @@
 //! `unreachable-regex`, each with cases that must be flagged (exact code, object,
 //! field and a message naming the winner) and cases that must not.
 
-use gatewright::{Action, Code, Diagnostic, Request, Resources, Router, Severity, GATEWAY_GROUP};
+use gatewright::{Action, Code, Diagnostic, Request, Router, Severity, GATEWAY_GROUP};
 
-const HEAD: &str = "
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: infra}
-spec:
-  gatewayClassName: any
-  listeners:
-  - {name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}
----
-apiVersion: v1
-kind: Service
-metadata: {name: a, namespace: app}
-spec: {ports: [{port: 80}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: b, namespace: app}
-spec: {ports: [{port: 80}]}
-";
+mod common;
 
-/// Compiles the head plus `routes` (documents separated by `---`).
+use common::route;
+
+/// Compiles the shared fixture plus `routes`.
 fn router(routes: &[String]) -> Router {
-    let text = format!("{HEAD}---\n{}", routes.join("---\n"));
-    Router::compile(&Resources::from_yaml(&text).expect("valid YAML")).expect("compiles")
-}
-
-/// An HTTPRoute `app/{name}` on `infra/gw`; `meta` is extra metadata, `spec` the rest of the spec.
-fn route(name: &str, meta: &str, spec: &str) -> String {
-    format!(
-        "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {{name: {name}, namespace: app{meta}}}\nspec:\n  parentRefs: [{{name: gw, namespace: infra}}]\n{spec}\n"
-    )
+    common::router(&routes.join("---\n"))
 }
 
 /// One rule per match list (YAML flow sequences), each forwarding to `backend`.
