@@ -151,6 +151,16 @@ codes! {
     PolicyConflict = "policy-conflict",
     /// An HTTPRoute and a GRPCRoute with intersecting hostnames on one listener; the older one is used.
     RouteConflict = "route-conflict",
+    /// An Istio VirtualService fails validation (Istio would reject it); it is ignored.
+    InvalidVirtualService = "invalid-virtual-service",
+    /// An Istio delegate VirtualService is missing or not exported to its root; the rule is dropped.
+    DelegateNotFound = "delegate-not-found",
+    /// An Istio rule without `match` (or with a catch-all match) hides the rules after it.
+    CatchAllTruncation = "catch-all-truncation",
+    /// An Istio destination names a subset no DestinationRule defines (requests get 503).
+    UnknownSubset = "unknown-subset",
+    /// An Istio VirtualService names a Gateway that does not exist or does not admit its hosts.
+    UnboundVirtualService = "unbound-virtual-service",
 }
 
 impl fmt::Display for Code {

@@ -57,6 +57,7 @@ mod config;
 mod diag;
 mod error;
 pub mod ir;
+mod istio;
 mod lint;
 pub mod precedence;
 pub mod resource;
@@ -70,12 +71,13 @@ pub use diag::{
     Severity, StatusEntry, StatusParentRef, StatusReport, GATEWAY_GROUP,
 };
 pub use error::{CompileError, ParseError};
+pub use istio::Workload;
 pub use resource::{Object, Resources};
 pub use route::{modify_path, pick, scale};
 pub use route::{
     Action, BackendName, Connect, Connection, Considered, Decision, Explanation, Forward,
     MeshEntry, MirrorTo, Provenance, RedirectTo, Request, Respond, RetryPolicy, Router, Transport,
-    Upstream,
+    Upstream, Weighted,
 };
 
 /// The README's examples, run as doctests.

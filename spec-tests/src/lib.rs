@@ -16,6 +16,8 @@ pub mod runner;
 /// The engine adapter for the `gatewright` core, used by the `gatewright-spec` binary.
 pub mod adapter;
 pub mod gen;
+/// The Istio corpus runner (its own case format).
+pub mod istio;
 pub mod reference;
 
 /// Replay of the shared workload generator's trace (first measurement).

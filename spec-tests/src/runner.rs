@@ -31,6 +31,8 @@ pub struct TestReport {
     pub cases: usize,
     /// Request cases that passed.
     pub cases_passed: usize,
+    /// Request cases skipped one by one (skip key `test/case`), with their reasons.
+    pub cases_skipped: Vec<(String, String)>,
     /// Status assertions declared.
     pub status: usize,
     /// Status assertions that passed.
@@ -46,7 +48,7 @@ impl TestReport {
     pub fn passed(&self) -> bool {
         self.skipped.is_none()
             && self.failures.is_empty()
-            && self.cases_passed == self.cases
+            && self.cases_passed + self.cases_skipped.len() == self.cases
             && self.status_passed == self.status
     }
 }
@@ -122,6 +124,15 @@ impl SuiteReport {
         for t in &self.tests {
             let result = match &t.skipped {
                 Some(reason) => format!("skipped: {reason}"),
+                None if t.passed() && !t.cases_skipped.is_empty() => format!(
+                    "ok ({} case(s) skipped: {})",
+                    t.cases_skipped.len(),
+                    t.cases_skipped
+                        .iter()
+                        .map(|(case, reason)| format!("{case}: {reason}"))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
                 None if t.passed() => "ok".to_owned(),
                 None => "FAILED".to_owned(),
             };

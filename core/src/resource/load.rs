@@ -3,6 +3,7 @@
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use super::istio::{DestinationRule, IstioGateway, VirtualService, ISTIO_GROUP};
 use super::model::{
     BackendTlsPolicy, ConfigMap, Gateway, GatewayClass, GrpcRoute, HttpRoute, L4Route, ListenerSet,
     Namespace, ReferenceGrant, Secret, Service,
@@ -46,6 +47,12 @@ pub enum Object {
     Secret(Secret),
     /// `ConfigMap`.
     ConfigMap(ConfigMap),
+    /// Istio `Gateway` (`networking.istio.io`).
+    IstioGateway(IstioGateway),
+    /// Istio `VirtualService`.
+    VirtualService(VirtualService),
+    /// Istio `DestinationRule`.
+    DestinationRule(DestinationRule),
 }
 
 /// The objects read from one or more manifests, in input order, plus the
@@ -327,8 +334,8 @@ impl Resources {
                 None,
             ));
         }
-        let known =
-            matches!(group.as_str(), GATEWAY_GROUP | "") && !matches!(kind.as_str(), "List");
+        let known = matches!(group.as_str(), GATEWAY_GROUP | ISTIO_GROUP | "")
+            && !matches!(kind.as_str(), "List");
         let name_missing = match meta.and_then(|m| m.get("name")) {
             None | Some(Value::Null) => true,
             Some(Value::String(n)) => n.is_empty(),
@@ -366,6 +373,11 @@ impl Resources {
             ("", "Service") => Object::Service(typed(&value, origin, &err)?),
             ("", "Secret") => Object::Secret(typed(&value, origin, &err)?),
             ("", "ConfigMap") => Object::ConfigMap(typed(&value, origin, &err)?),
+            (ISTIO_GROUP, "Gateway") => Object::IstioGateway(typed(&value, origin, &err)?),
+            (ISTIO_GROUP, "VirtualService") => Object::VirtualService(typed(&value, origin, &err)?),
+            (ISTIO_GROUP, "DestinationRule") => {
+                Object::DestinationRule(typed(&value, origin, &err)?)
+            }
             _ => {
                 let mut object_ref = object_ref;
                 if namespace.is_none() {

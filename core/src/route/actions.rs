@@ -126,6 +126,8 @@ impl Router {
                 let sample = splitmix64(entropy ^ (0x9e37_79b9 + mirrors.len() as u64 + i as u64));
                 mirrors.push(MirrorTo {
                     backend: BackendName {
+                        subset: None,
+                        host: None,
                         namespace: namespace.clone(),
                         name: name.clone(),
                         port: *port,
@@ -140,7 +142,11 @@ impl Router {
             cors_response_headers(cors, request, &mut response_headers);
         }
         decided(Action::Forward(Box::new(Forward {
+            split: Vec::new(),
+            attributes: Default::default(),
             backend: BackendName {
+                subset: None,
+                host: None,
                 namespace: namespace.clone(),
                 name: name.clone(),
                 port: *port,
@@ -165,6 +171,8 @@ fn server_error(kind: RouteKind, reason: String) -> Action {
         _ => (500, Vec::new()),
     };
     Action::Respond(Respond {
+        body: None,
+        backend: None,
         status,
         headers,
         reason,
@@ -307,6 +315,7 @@ fn redirect_to(
         location.push_str(q);
     }
     Action::Redirect(RedirectTo {
+        headers: Vec::new(),
         status: r.status,
         location,
     })
@@ -385,6 +394,8 @@ fn cors_preflight(cors: &Cors, request: &Request<'_>) -> Option<Action> {
         }
     }
     Some(Action::Respond(Respond {
+        body: None,
+        backend: None,
         status: 204,
         headers,
         reason: "CORS preflight".into(),

@@ -91,6 +91,13 @@ impl Router {
     /// 456–470. The backend is chosen by weight from `entropy`; an invalid backend
     /// refuses the connection (`TLSRouteRule.BackendRefs`).
     pub fn route_connection(&self, conn: &Connection<'_>, entropy: u64) -> Decision {
+        if let Some((ns, name)) = conn.gateway {
+            if self.istio.has_gateway(ns, name) {
+                return self
+                    .istio
+                    .route_connection(ns, name, conn.port, conn.sni, entropy);
+            }
+        }
         let g = match conn.gateway_index {
             Some(g) => g,
             None => match self.gateway_index(conn.gateway) {
@@ -198,6 +205,8 @@ impl Router {
                 let passthrough = listener.protocol == Protocol::Tls && listener.tls_passthrough;
                 decision(Action::Connect(Box::new(Connect {
                     backend: BackendName {
+                        subset: None,
+                        host: None,
                         namespace: namespace.clone(),
                         name: name.clone(),
                         port: *port,

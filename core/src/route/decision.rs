@@ -96,6 +96,23 @@ pub struct BackendName {
     pub name: String,
     /// Port.
     pub port: u16,
+    /// Istio DestinationRule subset, when the route names one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subset: Option<String>,
+    /// Istio: the destination host as resolved (FQDN); set for every Istio decision.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+}
+
+/// One destination of a weighted split, with its configured weight.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Weighted {
+    /// The destination.
+    pub backend: BackendName,
+    /// Its weight (relative: the share is `weight / sum`).
+    pub weight: u32,
 }
 
 /// Forward to a backend.
@@ -105,6 +122,14 @@ pub struct BackendName {
 pub struct Forward {
     /// The chosen backend.
     pub backend: BackendName,
+    /// Istio: every destination of the weighted split the backend was picked from
+    /// (empty when the rule has a single destination).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub split: Vec<Weighted>,
+    /// Istio: data-plane policy carried through as written in the VirtualService
+    /// (`timeout`, `retries`, `fault`, `cors`); the router does not act on it.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub attributes: std::collections::BTreeMap<String, serde_json::Value>,
     /// The request as the backend must receive it (filters applied).
     pub upstream: Upstream,
     /// Changes to apply to the backend's response headers (ResponseHeaderModifier, CORS).
@@ -207,6 +232,9 @@ pub struct RedirectTo {
     pub status: u16,
     /// The `Location` header.
     pub location: String,
+    /// Other response headers (Istio route-level `headers.response`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub headers: Vec<(String, String)>,
 }
 
 /// A direct answer from the gateway.
@@ -220,6 +248,12 @@ pub struct Respond {
     pub headers: Vec<(String, String)>,
     /// Why the gateway answers (for people, not for the client).
     pub reason: String,
+    /// Body (Istio `directResponse.body`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// The upstream that was chosen but does not exist (Istio 503: no such cluster).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backend: Option<BackendName>,
 }
 
 /// Which configuration decided.

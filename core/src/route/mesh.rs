@@ -49,6 +49,8 @@ impl Router {
             // Routes apply but none matches: 404 (`HTTPRouteRule.Matches`).
             None => Decision {
                 action: Action::Respond(super::Respond {
+                    body: None,
+                    backend: None,
                     status: 404,
                     headers: Vec::new(),
                     reason: "no rule of the Service's routes matches".into(),
@@ -114,7 +116,11 @@ impl Router {
 fn plain_service(request: &Request<'_>, mesh: &MeshEntry<'_>) -> Decision {
     Decision {
         action: Action::Forward(Box::new(Forward {
+            split: Vec::new(),
+            attributes: Default::default(),
             backend: BackendName {
+                subset: None,
+                host: None,
                 namespace: mesh.service_namespace.to_owned(),
                 name: mesh.service.to_owned(),
                 port: mesh.port,

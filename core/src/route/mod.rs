@@ -3,6 +3,7 @@
 mod actions;
 mod connection;
 mod mesh;
+pub(crate) use actions::splitmix64;
 pub use actions::{modify_path, pick, scale};
 mod decision;
 mod request;
@@ -12,7 +13,7 @@ use std::fmt::Write as _;
 pub use connection::{Connection, Transport};
 pub use decision::{
     Action, BackendName, Connect, Considered, Decision, Explanation, Forward, MirrorTo, Provenance,
-    RedirectTo, Respond, RetryPolicy, Upstream,
+    RedirectTo, Respond, RetryPolicy, Upstream, Weighted,
 };
 pub use request::{MeshEntry, Request};
 
@@ -41,6 +42,7 @@ use crate::resource::Resources;
 #[derive(Debug)]
 pub struct Router {
     ir: Ir,
+    istio: crate::istio::IstioWorld,
     index: Vec<GatewayIndex>,
     status: StatusReport,
     diagnostics: Vec<Diagnostic>,
@@ -91,17 +93,21 @@ impl Router {
         if config.get_lints() {
             diagnostics.extend(crate::lint::lint(&attached.ir));
         }
-        Ok(Self::from_ir(
-            attached.ir,
-            attached.status,
-            diagnostics,
-            config,
-        ))
+        // The Istio front end decides from its own tables (see `istio`).
+        let istio = crate::istio::IstioWorld::build(
+            resources,
+            config.get_regex_size_limit(),
+            &mut diagnostics,
+        );
+        let mut router = Self::from_ir(attached.ir, attached.status, diagnostics, config);
+        router.istio = istio;
+        Ok(router)
     }
 
     fn from_ir(ir: Ir, status: StatusReport, diagnostics: Vec<Diagnostic>, config: Config) -> Self {
         let index = compile(&ir);
         Router {
+            istio: crate::istio::IstioWorld::default(),
             ir,
             index,
             status,
@@ -159,6 +165,14 @@ impl Router {
     fn route_unmarked(&self, request: &Request<'_>, entropy: u64) -> Decision {
         if let Some(mesh) = request.mesh {
             return self.route_mesh(request, &mesh, entropy);
+        }
+        if let Some(workload) = &request.workload {
+            return self.istio.route_mesh(workload, request, entropy);
+        }
+        if let Some((ns, name)) = request.gateway {
+            if self.istio.has_gateway(ns, name) {
+                return self.istio.route_gateway(ns, name, request, entropy);
+            }
         }
         let host = lower(request.host());
         let entry = match self.enter(request, &host, entropy) {
@@ -483,6 +497,8 @@ impl Router {
         Decision {
             // `HTTPRouteRule.Matches`: when no rule matches, the gateway MUST answer 404.
             action: Action::Respond(Respond {
+                body: None,
+                backend: None,
                 status: 404,
                 headers: Vec::new(),
                 reason: "no rule matches".into(),
@@ -622,6 +638,8 @@ pub(crate) fn reject(reason: String) -> Decision {
 fn respond(status: u16, reason: String) -> Decision {
     Decision {
         action: Action::Respond(Respond {
+            body: None,
+            backend: None,
             status,
             headers: Vec::new(),
             reason,

@@ -28,6 +28,7 @@ pub struct Request<'a> {
     pub(crate) port: Option<u16>,
     pub(crate) listener: Option<&'a str>,
     pub(crate) mesh: Option<MeshEntry<'a>>,
+    pub(crate) workload: Option<crate::istio::Workload<'a>>,
 }
 
 /// Where an east-west (mesh) request goes: a client in `from_namespace` called a
@@ -64,6 +65,7 @@ impl<'a> Request<'a> {
             port: None,
             listener: None,
             mesh: None,
+            workload: None,
         }
     }
 
@@ -133,6 +135,28 @@ impl<'a> Request<'a> {
             port,
         });
         self
+    }
+
+    /// An Istio sidecar request: sent by a workload in `namespace` with these pod
+    /// labels, to the Host of the request on [`Request::port`] (the Service port
+    /// called). The VirtualService is chosen as the client's sidecar would.
+    ///
+    /// ```
+    /// let labels = [("app", "productpage")];
+    /// let r = gatewright::Request::new("GET", "reviews", "/")
+    ///     .port(9080)
+    ///     .workload("bookinfo", &labels);
+    /// assert_eq!(r.get_workload().unwrap().namespace, "bookinfo");
+    /// ```
+    #[must_use]
+    pub fn workload(mut self, namespace: &'a str, labels: &'a [(&'a str, &'a str)]) -> Self {
+        self.workload = Some(crate::istio::Workload { namespace, labels });
+        self
+    }
+
+    /// The calling workload of an Istio sidecar request.
+    pub fn get_workload(&self) -> Option<crate::istio::Workload<'a>> {
+        self.workload
     }
 
     /// The mesh entry, if this is a mesh request.
