@@ -138,6 +138,13 @@ struct RouteArgs {
         requires = "mesh_from"
     )]
     mesh_to: Option<MeshTo>,
+    /// Route an Istio sidecar request instead: sent by a workload in namespace NS with
+    /// these pod labels, e.g. `bookinfo` or `bookinfo,app=productpage,version=v1`.
+    /// The URL host is the Host called (`reviews`, `reviews.bookinfo`, an FQDN) and
+    /// its port (else 80) the Service port; VirtualServices decide as the client's
+    /// sidecar would.
+    #[arg(long, value_name = "NS[,LABEL=VALUE…]", conflicts_with_all = ["gateway", "mesh_from", "listener"])]
+    workload: Option<String>,
     /// Randomness for weighted backends and mirror sampling: a u64, or a fraction
     /// in [0, 1) such as 0.95. Same entropy, same decision.
     #[arg(long, value_name = "U64", value_parser = parse_entropy, default_value = "0")]
@@ -248,16 +255,12 @@ fn route(args: &RouteArgs) -> Result<ExitCode, Failure> {
             io::err(&note);
         }
     }
-    let gateways = &router.ir().gateways;
+    let names = router.gateway_names();
     if matches!(decision.action, gatewright::Action::Reject { .. })
         && decision.matched.is_none()
         && args.gateway.is_none()
-        && gateways.len() > 1
+        && names.len() > 1
     {
-        let names: Vec<String> = gateways
-            .iter()
-            .map(|g| format!("{}/{}", g.namespace, g.name))
-            .collect();
         io::err(&format!(
             "hint: pass --gateway NS/NAME, one of: {}\n",
             names.join(", ")
@@ -321,6 +324,22 @@ fn route_request(
     }
     if let Some((from, to)) = mesh {
         request = request.mesh(from, &to.namespace, &to.service, to.port);
+    }
+    let workload: Option<(String, Vec<(String, String)>)> = args.workload.as_deref().map(|w| {
+        let mut parts = w.split(',');
+        let ns = parts.next().unwrap_or("default").to_owned();
+        let labels = parts
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+            .collect();
+        (ns, labels)
+    });
+    let workload_labels: Vec<(&str, &str)> = workload
+        .as_ref()
+        .map(|(_, l)| l.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect())
+        .unwrap_or_default();
+    if let Some((ns, _)) = &workload {
+        request = request.workload(ns, &workload_labels);
     }
 
     let explanation = args.explain.then(|| router.explain(&request, args.entropy));

@@ -58,7 +58,18 @@ fn columns(out: &mut String, indent: &str, rows: &[Vec<String>]) {
 }
 
 fn backend(b: &BackendName) -> String {
-    format!("{}/{}:{}", b.namespace, b.name, b.port)
+    // Istio destinations are hosts (FQDNs), optionally with a DestinationRule subset.
+    match &b.host {
+        Some(host) => {
+            let subset = b
+                .subset
+                .as_deref()
+                .map(|s| format!(" subset {s}"))
+                .unwrap_or_default();
+            format!("{host}:{}{subset}", b.port)
+        }
+        None => format!("{}/{}:{}", b.namespace, b.name, b.port),
+    }
 }
 
 fn duration(ms: u64) -> String {
@@ -85,14 +96,50 @@ pub(crate) fn route_text(
         Action::Forward(f) => {
             t.row("outcome", "forward");
             t.row("backend", backend(&f.backend));
+            let total: u64 = f.split.iter().map(|w| u64::from(w.weight)).sum();
+            for (i, w) in f.split.iter().enumerate() {
+                let share = if total == 0 {
+                    0.0
+                } else {
+                    100.0 * f64::from(w.weight) / total as f64
+                };
+                let line = format!("{} weight {} ({share:.1}%)", backend(&w.backend), w.weight);
+                if i == 0 {
+                    t.row("split", line);
+                } else {
+                    t.more(line);
+                }
+            }
+            for (i, (k, v)) in f.attributes.iter().enumerate() {
+                let line = format!("{k}: {v}");
+                if i == 0 {
+                    t.row("attributes", line);
+                } else {
+                    t.more(line);
+                }
+            }
         }
         Action::Redirect(r) => {
             t.row("outcome", format!("redirect {}", r.status));
             t.row("location", &r.location);
+            for (i, (name, value)) in r.headers.iter().enumerate() {
+                let line = format!("{name}: {value}");
+                if i == 0 {
+                    t.row("headers", line);
+                } else {
+                    t.more(line);
+                }
+            }
         }
         Action::Respond(r) => {
             t.row("outcome", format!("respond {}", r.status));
             t.row("reason", &r.reason);
+            if let Some(b) = &r.backend {
+                t.row("backend", format!("{} (does not exist)", backend(b)));
+            }
+            if let Some(body) = &r.body {
+                t.row("body", body);
+            }
             for (i, (name, value)) in r.headers.iter().enumerate() {
                 let line = format!("{name}: {value}");
                 if i == 0 {

@@ -11,8 +11,8 @@ use super::table::{build_routes, Built, IstioWorld, Proxy, Table};
 use super::Workload;
 use crate::ir::HeaderOps;
 use crate::route::{
-    Action, BackendName, Connect, Decision, Forward, MirrorTo, Provenance, RedirectTo, Request,
-    Respond, Upstream, Weighted,
+    Action, BackendName, Connect, Considered, Decision, Forward, MirrorTo, Provenance, RedirectTo,
+    Request, Respond, Upstream, Weighted,
 };
 
 /// Where the decision is made.
@@ -121,7 +121,14 @@ impl IstioWorld {
                 matched: Some(provenance(site, Some(&vhost.domain), None, self)),
             };
         }
-        match vhost.routes.iter().find(|r| self.matches(r, request)) {
+        // First match in route order, among the routes whose path condition can hold.
+        let first = vhost
+            .index
+            .candidates(request.path)
+            .into_iter()
+            .map(|pos| &vhost.routes[pos as usize])
+            .find(|r| self.matches(r, request));
+        match first {
             Some(r) => self.decide(r, site, Some(&vhost.domain), request, entropy),
             None => respond(
                 404,
@@ -570,6 +577,191 @@ impl IstioWorld {
             matched: route.block,
         }
     }
+}
+
+impl IstioWorld {
+    /// The routes an Istio request is evaluated against, in order, each with its
+    /// verdict, plus how the entry was chosen (for `Router::explain`).
+    pub(crate) fn explain(
+        &self,
+        request: &Request<'_>,
+        decision: &Decision,
+    ) -> (String, Vec<Considered>) {
+        let host = normalize_host(request.host());
+        let (entered, vhost_name, routes): (String, String, Vec<Built>) = if let Some(w) =
+            &request.workload
+        {
+            let port = request.port.unwrap_or(80);
+            let target = self
+                .mesh_service(w.namespace, &host, port)
+                .map_or_else(|| host.clone(), str::to_owned);
+            let labels = |k: &str| {
+                w.labels
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| (*v).to_owned())
+            };
+            let proxy = Proxy {
+                gateway: None,
+                port,
+                labels: &labels,
+                namespace: w.namespace,
+            };
+            match self.mesh_vs(w.namespace, &target) {
+                Some(vs) => (
+                    format!(
+                        "sidecar of a workload in {} calling {target}:{port}: VirtualService {}/{} (one per host at sidecars)",
+                        w.namespace, self.vss[vs].namespace, self.vss[vs].name
+                    ),
+                    target,
+                    build_routes(vs, &self.vss[vs], &proxy),
+                ),
+                None => (format!("sidecar of a workload in {} calling {target}:{port}: no VirtualService (default route)", w.namespace), target, Vec::new()),
+            }
+        } else {
+            let Some(m) = &decision.matched else {
+                return ("none".into(), Vec::new());
+            };
+            let Some(gw) = self
+                .gateways
+                .iter()
+                .find(|g| format!("{}/{}", g.namespace, g.name) == m.gateway)
+            else {
+                return ("none".into(), Vec::new());
+            };
+            let port = request
+                .port
+                .unwrap_or(if request.scheme.eq_ignore_ascii_case("https") {
+                    443
+                } else {
+                    80
+                });
+            let table = gw
+                .https
+                .iter()
+                .find(|s| {
+                    m.listener.starts_with(&format!("https server {} ", s.name)) && s.port == port
+                })
+                .map(|s| &s.table)
+                .or_else(|| gw.http.iter().find(|(p, _)| *p == port).map(|(_, t)| t));
+            match table.and_then(|t| t.select(&host)) {
+                Some(v) => (
+                    format!(
+                        "{} {}: virtual host {} ({} routes, first match wins; catch-alls last)",
+                        m.gateway,
+                        m.listener,
+                        v.domain,
+                        v.routes.len()
+                    ),
+                    v.domain.clone(),
+                    v.routes.clone(),
+                ),
+                None => (
+                    format!("{} {}: no virtual host for {host}", m.gateway, m.listener),
+                    String::new(),
+                    Vec::new(),
+                ),
+            }
+        };
+        let mut out = Vec::new();
+        let mut won = false;
+        for r in &routes {
+            let vs = &self.vss[r.vs];
+            let rule = &vs.http[r.rule];
+            let block = r.block.map(|b| &rule.blocks[b]);
+            let verdict = if won {
+                "not reached: an earlier route matched".to_owned()
+            } else if self.matches(r, request) {
+                won = true;
+                "won".to_owned()
+            } else {
+                format!(
+                    "no match: {}",
+                    block.map_or_else(String::new, |b| mismatch(b, request))
+                )
+            };
+            out.push(Considered {
+                route: format!("{}/{}", vs.namespace, vs.name),
+                rule: rule.index,
+                matched: r.block.unwrap_or(0),
+                hostname: vhost_name.clone(),
+                summary: format!(
+                    "{}{}",
+                    rule.name
+                        .as_deref()
+                        .map(|n| format!("{n}: "))
+                        .unwrap_or_default(),
+                    block.map_or_else(|| "no match (everything)".to_owned(), summarize)
+                ),
+                verdict,
+            });
+        }
+        (entered, out)
+    }
+}
+
+fn describe_str(s: &Str) -> String {
+    match s {
+        Str::Exact(v) => format!("exact {v:?}"),
+        Str::Prefix(v) => format!("prefix {v:?}"),
+        Str::Regex(p) => format!("regex {:?}", p.as_str()),
+        Str::Present => "present".into(),
+    }
+}
+
+/// A match block in short form, e.g. `prefix /v2/, header x-canary exact "true"`.
+fn summarize(b: &Block) -> String {
+    let mut parts = Vec::new();
+    match &b.uri {
+        Some(Uri::Exact { value, ignore_case }) => parts.push(format!(
+            "exact {value}{}",
+            if *ignore_case { " (any case)" } else { "" }
+        )),
+        Some(Uri::Prefix { value, ignore_case }) => parts.push(format!(
+            "prefix {value}{}",
+            if *ignore_case { " (any case)" } else { "" }
+        )),
+        Some(Uri::Regex(p)) => parts.push(format!("regex {}", p.as_str())),
+        None => {}
+    }
+    for c in &b.conds {
+        let (what, name) = match &c.target {
+            Target::Header(n) => ("header", n),
+            Target::Query(n) => ("query", n),
+        };
+        let not = if c.invert { "without " } else { "" };
+        parts.push(format!("{not}{what} {name} {}", describe_str(&c.matcher)));
+    }
+    if parts.is_empty() {
+        "everything".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// The first condition of `b` that fails for the request.
+fn mismatch(b: &Block, request: &Request<'_>) -> String {
+    let only_uri = Block {
+        uri: b.uri.clone(),
+        ..Block::default()
+    };
+    if !block_matches(&only_uri, request) {
+        return "path".into();
+    }
+    for c in &b.conds {
+        let one = Block {
+            conds: vec![c.clone()],
+            ..Block::default()
+        };
+        if !block_matches(&one, request) {
+            let name = match &c.target {
+                Target::Header(n) => format!("header {n}"),
+                Target::Query(n) => format!("query {n}"),
+            };
+            return name;
+        }
+    }
+    "conditions".into()
 }
 
 /// Lower-case, without the `:port` and a trailing dot.

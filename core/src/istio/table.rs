@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use super::lower::{lower_vs, merge_delegate, resolve_rule, Block, Rule, Vs};
+use super::lower::{lower_vs, merge_delegate, resolve_rule, Block, Rule, Uri, Vs};
 use super::names::{
     host_matches, intersect, private_to, server_host, specificity, visible_to, DOMAIN_SUFFIX,
 };
@@ -76,7 +76,114 @@ pub(crate) struct VHost {
     pub(crate) domain: String,
     /// `tls.httpsRedirect` on a server contributing to it: plain-text requests get 301.
     pub(crate) require_tls: bool,
+    /// Routes in first-match order.
     pub(crate) routes: Vec<Built>,
+    /// Positions in `routes` by path condition, so a lookup checks only routes whose
+    /// path can match; the first-match order is kept by taking the smallest position.
+    pub(crate) index: PathIndex,
+}
+
+/// Route positions of a virtual host, by path condition.
+#[derive(Debug, Default)]
+pub(crate) struct PathIndex {
+    /// `uri.exact` → positions (ascending).
+    exact: HashMap<Box<str>, Vec<u32>>,
+    /// `uri.exact` with `ignoreUriCase`, lower-cased.
+    exact_ci: HashMap<Box<str>, Vec<u32>>,
+    /// `uri.prefix` (plain string prefix) → positions.
+    prefix: HashMap<Box<str>, Vec<u32>>,
+    /// `uri.prefix` with `ignoreUriCase`, lower-cased.
+    prefix_ci: HashMap<Box<str>, Vec<u32>>,
+    /// Distinct prefix lengths in bytes, to probe only those.
+    prefix_lens: Vec<usize>,
+    prefix_ci_lens: Vec<usize>,
+    /// Routes without a path condition or with a regex: always candidates.
+    always: Vec<u32>,
+}
+
+impl PathIndex {
+    fn build(routes: &[Built], vss: &[Vs]) -> Self {
+        let mut index = PathIndex::default();
+        for (i, r) in routes.iter().enumerate() {
+            let pos = u32::try_from(i).unwrap_or(u32::MAX);
+            let uri = r
+                .block
+                .and_then(|b| vss[r.vs].http[r.rule].blocks[b].uri.as_ref());
+            match uri {
+                Some(Uri::Exact {
+                    value,
+                    ignore_case: false,
+                }) => index
+                    .exact
+                    .entry(value.as_str().into())
+                    .or_default()
+                    .push(pos),
+                Some(Uri::Exact {
+                    value,
+                    ignore_case: true,
+                }) => index
+                    .exact_ci
+                    .entry(value.to_ascii_lowercase().into())
+                    .or_default()
+                    .push(pos),
+                Some(Uri::Prefix {
+                    value,
+                    ignore_case: false,
+                }) => index
+                    .prefix
+                    .entry(value.as_str().into())
+                    .or_default()
+                    .push(pos),
+                Some(Uri::Prefix {
+                    value,
+                    ignore_case: true,
+                }) => index
+                    .prefix_ci
+                    .entry(value.to_ascii_lowercase().into())
+                    .or_default()
+                    .push(pos),
+                Some(Uri::Regex(_)) | None => index.always.push(pos),
+            }
+        }
+        index.prefix_lens = index.prefix.keys().map(|k| k.len()).collect();
+        index.prefix_lens.sort_unstable();
+        index.prefix_lens.dedup();
+        index.prefix_ci_lens = index.prefix_ci.keys().map(|k| k.len()).collect();
+        index.prefix_ci_lens.sort_unstable();
+        index.prefix_ci_lens.dedup();
+        index
+    }
+
+    /// Positions of the routes whose path condition may hold for `path`, ascending.
+    /// Exact and prefix conditions are decided here; regexes are left to the caller.
+    pub(crate) fn candidates(&self, path: &str) -> Vec<u32> {
+        let mut out: Vec<u32> = self.always.clone();
+        if let Some(v) = self.exact.get(path) {
+            out.extend_from_slice(v);
+        }
+        let probe =
+            |map: &HashMap<Box<str>, Vec<u32>>, lens: &[usize], text: &str, out: &mut Vec<u32>| {
+                for &len in lens {
+                    if len > text.len() {
+                        break;
+                    }
+                    if let Some(v) = text.get(..len).and_then(|p| map.get(p)) {
+                        out.extend_from_slice(v);
+                    }
+                }
+            };
+        probe(&self.prefix, &self.prefix_lens, path, &mut out);
+        if !self.exact_ci.is_empty() || !self.prefix_ci.is_empty() {
+            let lower = path.to_ascii_lowercase();
+            if let Some(v) = self.exact_ci.get(lower.as_str()) {
+                out.extend_from_slice(v);
+            }
+            probe(&self.prefix_ci, &self.prefix_ci_lens, &lower, &mut out);
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
 }
 
 /// A route of a table: one match block of one rule of one VirtualService.
@@ -107,6 +214,7 @@ impl Table {
                     domain: domain.to_owned(),
                     require_tls: false,
                     routes: Vec::new(),
+                    index: PathIndex::default(),
                 });
                 let i = self.vhosts.len() - 1;
                 if domain == "*" {
@@ -149,10 +257,12 @@ impl Table {
         self.any.map(|i| &self.vhosts[i])
     }
 
-    /// `SortVHostRoutes` (route.go): catch-all routes move to the end, stably.
-    fn finish(&mut self) {
+    /// `SortVHostRoutes` (route.go): catch-all routes move to the end, stably; then
+    /// the path index of each virtual host.
+    fn finish(&mut self, vss: &[Vs]) {
         for v in &mut self.vhosts {
             v.routes.sort_by_key(|r| r.catch_all);
+            v.index = PathIndex::build(&v.routes, vss);
         }
     }
 }
@@ -363,7 +473,7 @@ impl IstioWorld {
                     "HTTPS" if !passthrough => {
                         let mut table = Table::default();
                         self.add_server(&mut table, gw_name, &hosts, &order, &proxy, false);
-                        table.finish();
+                        table.finish(&self.vss);
                         out.https.push(HttpsServer {
                             port,
                             name: server.port.name.clone(),
@@ -388,7 +498,7 @@ impl IstioWorld {
             }
         }
         for (_, t) in &mut out.http {
-            t.finish();
+            t.finish(&self.vss);
         }
         out
     }

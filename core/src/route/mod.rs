@@ -116,6 +116,29 @@ impl Router {
         }
     }
 
+    /// `namespace/name` of every Gateway a request can enter: the Gateway API
+    /// Gateways served, then the Istio Gateways.
+    ///
+    /// ```
+    /// # let yaml = include_str!("../../../examples/quickstart.yaml");
+    /// let router = gatewright::Router::compile(&gatewright::Resources::from_yaml(yaml)?)?;
+    /// assert_eq!(router.gateway_names(), ["shop/public"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn gateway_names(&self) -> Vec<String> {
+        self.ir
+            .gateways
+            .iter()
+            .map(|g| format!("{}/{}", g.namespace, g.name))
+            .chain(
+                self.istio
+                    .gateways
+                    .iter()
+                    .map(|g| format!("{}/{}", g.namespace, g.name)),
+            )
+            .collect()
+    }
+
     /// The validated routing table the router was compiled from.
     pub fn ir(&self) -> &Ir {
         &self.ir
@@ -169,10 +192,18 @@ impl Router {
         if let Some(workload) = &request.workload {
             return self.istio.route_mesh(workload, request, entropy);
         }
-        if let Some((ns, name)) = request.gateway {
-            if self.istio.has_gateway(ns, name) {
+        match request.gateway {
+            Some((ns, name)) if self.istio.has_gateway(ns, name) => {
                 return self.istio.route_gateway(ns, name, request, entropy);
             }
+            // The only Gateway of the input is an Istio one.
+            None if self.ir.gateways.is_empty() && self.istio.gateways.len() == 1 => {
+                let g = &self.istio.gateways[0];
+                return self
+                    .istio
+                    .route_gateway(&g.namespace, &g.name, request, entropy);
+            }
+            _ => {}
         }
         let host = lower(request.host());
         let entry = match self.enter(request, &host, entropy) {
@@ -189,6 +220,20 @@ impl Router {
     /// order, with why each lost.
     pub fn explain(&self, request: &Request<'_>, entropy: u64) -> Explanation {
         let decision = self.route_with(request, entropy);
+        let istio_gateway = decision.matched.as_ref().is_some_and(|m| {
+            self.istio
+                .gateways
+                .iter()
+                .any(|g| format!("{}/{}", g.namespace, g.name) == m.gateway)
+        });
+        if request.workload.is_some() || istio_gateway {
+            let (listener, considered) = self.istio.explain(request, &decision);
+            return Explanation {
+                decision,
+                listener,
+                considered,
+            };
+        }
         if let Some(mesh) = request.mesh {
             let routes = self.mesh_routes(&mesh);
             let any = HostMatch::Any;
