@@ -232,3 +232,34 @@ spec:
     let d = r.route_connection(&conn("example.com"), 0);
     assert!(matches!(d.action, Action::Reject { .. }), "{d:?}");
 }
+
+#[test]
+fn service_entries_make_external_destinations_exist() {
+    let vs = "
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: ext, namespace: shop}
+spec:
+  hosts: [shop.example.com]
+  gateways: [istio-system/gw]
+  http:
+  - route: [{destination: {host: payments.partner.io, port: {number: 443}}}]
+";
+    let req = Request::new("GET", "shop.example.com", "/").gateway("istio-system", "gw");
+    // Without a ServiceEntry there is no such cluster: 503.
+    assert_eq!(router(vs).route(&req).status(), Some(503));
+    let with_entry = format!(
+        "{vs}---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {{name: partner, namespace: shop}}
+spec:
+  hosts: [payments.partner.io]
+  ports: [{{number: 443, name: tls, protocol: TLS}}]
+"
+    );
+    assert_eq!(
+        backend_host(&router(&with_entry), &req),
+        "payments.partner.io:443"
+    );
+}

@@ -374,6 +374,24 @@ impl IstioWorld {
                         ),
                     );
                 }
+                Object::ServiceEntry(se) => {
+                    // ServiceEntry hosts are registry services: their clusters exist and
+                    // sidecars have a virtual host for them (exact names only here).
+                    let ns = se.metadata.namespace.as_deref().unwrap_or("default");
+                    let ports: Vec<u16> = se
+                        .spec
+                        .ports
+                        .iter()
+                        .filter_map(|p| u16::try_from(p.number).ok())
+                        .collect();
+                    for h in se.spec.hosts.iter().filter(|h| !h.starts_with('*')) {
+                        let host = h.to_ascii_lowercase();
+                        world
+                            .services
+                            .entry(host.clone())
+                            .or_insert_with(|| (ns.to_owned(), host, ports.clone()));
+                    }
+                }
                 _ => {}
             }
         }

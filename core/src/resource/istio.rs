@@ -442,3 +442,28 @@ pub struct Subset {
     /// Pod labels.
     pub labels: BTreeMap<String, String>,
 }
+
+/// `networking.istio.io` ServiceEntry: hosts outside the Kubernetes registry (only
+/// what routing needs: hosts and ports, so VirtualService destinations to them exist).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default)]
+#[non_exhaustive]
+pub struct ServiceEntry {
+    /// Metadata.
+    pub metadata: ObjectMeta,
+    /// Spec.
+    pub spec: ServiceEntrySpec,
+}
+
+/// `ServiceEntry.spec`.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+#[non_exhaustive]
+pub struct ServiceEntrySpec {
+    /// Hosts (DNS names, or a `*.`-wildcard).
+    pub hosts: Vec<String>,
+    /// Ports.
+    pub ports: Vec<ServerPort>,
+    /// Visibility.
+    pub export_to: Option<Vec<String>>,
+}

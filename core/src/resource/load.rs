@@ -3,7 +3,7 @@
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::istio::{DestinationRule, IstioGateway, VirtualService, ISTIO_GROUP};
+use super::istio::{DestinationRule, IstioGateway, ServiceEntry, VirtualService, ISTIO_GROUP};
 use super::model::{
     BackendTlsPolicy, ConfigMap, Gateway, GatewayClass, GrpcRoute, HttpRoute, L4Route, ListenerSet,
     Namespace, ReferenceGrant, Secret, Service,
@@ -53,6 +53,8 @@ pub enum Object {
     VirtualService(VirtualService),
     /// Istio `DestinationRule`.
     DestinationRule(DestinationRule),
+    /// Istio `ServiceEntry`.
+    ServiceEntry(ServiceEntry),
 }
 
 /// The objects read from one or more manifests, in input order, plus the
@@ -378,6 +380,7 @@ impl Resources {
             (ISTIO_GROUP, "DestinationRule") => {
                 Object::DestinationRule(typed(&value, origin, &err)?)
             }
+            (ISTIO_GROUP, "ServiceEntry") => Object::ServiceEntry(typed(&value, origin, &err)?),
             _ => {
                 let mut object_ref = object_ref;
                 if namespace.is_none() {
