@@ -263,3 +263,49 @@ spec:
         "payments.partner.io:443"
     );
 }
+
+#[test]
+fn sidecar_connections_follow_tls_and_tcp_rules() {
+    let r = router(
+        "
+apiVersion: v1
+kind: Service
+metadata: {name: db, namespace: shop}
+spec:
+  ports: [{name: tcp, port: 5432}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: db-replica, namespace: shop}
+spec:
+  ports: [{name: tcp, port: 5432}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: db, namespace: shop}
+spec:
+  hosts: [db]
+  tcp:
+  - match: [{sourceLabels: {app: reports}}]
+    route: [{destination: {host: db-replica}}]
+  - route: [{destination: {host: db}}]
+  tls:
+  - match: [{sniHosts: [db.shop.svc.cluster.local]}]
+    route: [{destination: {host: db-replica}}]
+",
+    );
+    let reports = [("app", "reports")];
+    let web = [("app", "web")];
+    let name = |d: gatewright::Decision| match d.action {
+        Action::Connect(c) => c.backend.name,
+        other => panic!("expected a connection, got {other:?}"),
+    };
+    let conn = |labels| Connection::tcp(5432).workload("shop", labels, "db");
+    assert_eq!(name(r.route_connection(&conn(&reports), 0)), "db-replica");
+    assert_eq!(name(r.route_connection(&conn(&web), 0)), "db");
+    let tls = conn(&web).sni("db.shop.svc.cluster.local");
+    assert_eq!(name(r.route_connection(&tls, 0)), "db-replica");
+    // An SNI no tls rule lists goes to the Service itself.
+    let other = conn(&web).sni("other.example.com");
+    assert_eq!(name(r.route_connection(&other, 0)), "db");
+}

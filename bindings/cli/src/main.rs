@@ -325,15 +325,7 @@ fn route_request(
     if let Some((from, to)) = mesh {
         request = request.mesh(from, &to.namespace, &to.service, to.port);
     }
-    let workload: Option<(String, Vec<(String, String)>)> = args.workload.as_deref().map(|w| {
-        let mut parts = w.split(',');
-        let ns = parts.next().unwrap_or("default").to_owned();
-        let labels = parts
-            .filter_map(|kv| kv.split_once('='))
-            .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
-            .collect();
-        (ns, labels)
-    });
+    let workload = args.workload.as_deref().map(parse_workload);
     let workload_labels: Vec<(&str, &str)> = workload
         .as_ref()
         .map(|(_, l)| l.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect())
@@ -385,6 +377,17 @@ fn connection_usage(args: &RouteArgs, conn: &ConnectionLine) -> Result<(), Strin
 }
 
 /// Routes a TLS, TCP or UDP connection; returns the output and the decision.
+/// `NS[,LABEL=VALUE…]` of `--workload`.
+fn parse_workload(text: &str) -> (String, Vec<(String, String)>) {
+    let mut parts = text.split(',');
+    let ns = parts.next().unwrap_or("default").trim().to_owned();
+    let labels = parts
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    (ns, labels)
+}
+
 fn route_connection(
     args: &RouteArgs,
     router: &Router,
@@ -405,6 +408,14 @@ fn route_connection(
     }
     if let Some((ns, name)) = &args.gateway {
         conn = conn.gateway(ns, name);
+    }
+    let workload = args.workload.as_deref().map(parse_workload);
+    let workload_labels: Vec<(&str, &str)> = workload
+        .as_ref()
+        .map(|(_, l)| l.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect())
+        .unwrap_or_default();
+    if let Some((ns, _)) = &workload {
+        conn = conn.workload(ns, &workload_labels, line.host.as_deref().unwrap_or(""));
     }
     let explanation = args
         .explain

@@ -285,6 +285,109 @@ impl IstioWorld {
         ))
     }
 
+    /// A TLS or TCP connection from a sidecar (§7, `buildSidecarOutboundTLSFilterChainOpts`,
+    /// `buildSidecarOutboundTCPFilterChainOpts`): the VirtualService of the dialled host
+    /// (one per host, §2.3); TLS: the most specific matching `sniHosts`; TCP: the first
+    /// applicable rule. Without one, the connection goes to the Service itself.
+    /// `destinationSubnets` needs the destination IP, which a connection here does not
+    /// carry: blocks with subnets never match.
+    pub(crate) fn route_mesh_connection(
+        &self,
+        workload: &Workload<'_>,
+        host: &str,
+        port: u16,
+        sni: Option<&str>,
+        entropy: u64,
+    ) -> Decision {
+        let host = normalize_host(host);
+        let site = Site {
+            gateway: "mesh".into(),
+            listener: format!("outbound port {port} from {}", workload.namespace),
+            port,
+            at_gateway: false,
+            _p: std::marker::PhantomData,
+        };
+        let service = self.mesh_service(workload.namespace, &host, port);
+        let target = service.map_or_else(|| host.clone(), str::to_owned);
+        let labels = |k: &str| {
+            workload
+                .labels
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| (*v).to_owned())
+        };
+        let proxy = Proxy {
+            gateway: None,
+            port,
+            labels: &labels,
+            namespace: workload.namespace,
+        };
+        let applies = |b: &crate::resource::istio::L4Match| {
+            b.destination_subnets.is_empty()
+                && super::table::block_applies(
+                    b.port,
+                    &b.gateways,
+                    &b.source_labels,
+                    b.source_namespace.as_deref(),
+                    &proxy,
+                )
+        };
+        if let Some(vs) = self.mesh_vs(workload.namespace, &target) {
+            let v = &self.vss[vs];
+            if let Some(sni) = sni {
+                let sni = normalize_host(sni);
+                let best = v
+                    .tls
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(ri, r)| {
+                        r.blocks
+                            .iter()
+                            .filter(|b| applies(b))
+                            .flat_map(move |b| b.sni_hosts.iter().map(move |h| (ri, h)))
+                    })
+                    .filter(|(_, h)| host_matches(h, &sni))
+                    .max_by_key(|(ri, h)| (specificity(h), std::cmp::Reverse(*ri)));
+                if let Some((ri, _)) = best {
+                    return self.connect(
+                        &v.tls[ri].dests,
+                        vs,
+                        ri,
+                        &site,
+                        true,
+                        Some(&sni),
+                        entropy,
+                    );
+                }
+            } else if let Some(ri) = v
+                .tcp
+                .iter()
+                .position(|r| r.blocks.is_empty() || r.blocks.iter().any(|b| applies(b)))
+            {
+                return self.connect(&v.tcp[ri].dests, vs, ri, &site, false, None, entropy);
+            }
+        }
+        match service {
+            Some(fqdn) => Decision {
+                action: Action::Connect(Box::new(Connect {
+                    backend: self.backend_name(
+                        &Dest {
+                            host: fqdn.to_owned(),
+                            subset: None,
+                            port: None,
+                        },
+                        &site,
+                    ),
+                    tls_passthrough: sni.is_some(),
+                    sni: sni.map(str::to_owned),
+                    backend_tls: None,
+                })),
+                matched: None,
+            },
+            None => reject(format!("no Service answers {host}:{port}")),
+        }
+    }
+
     #[allow(
         clippy::too_many_arguments,
         reason = "private helper of route_connection"

@@ -31,6 +31,8 @@ pub struct Connection<'a> {
     port: u16,
     transport: Transport,
     sni: Option<&'a str>,
+    /// Istio sidecar connection: the client workload and the host it dialled.
+    workload: Option<(crate::istio::Workload<'a>, &'a str)>,
 }
 
 impl<'a> Connection<'a> {
@@ -42,6 +44,7 @@ impl<'a> Connection<'a> {
             port,
             transport: Transport::Tcp,
             sni: None,
+            workload: None,
         }
     }
 
@@ -64,6 +67,26 @@ impl<'a> Connection<'a> {
     #[must_use]
     pub fn gateway(mut self, namespace: &'a str, name: &'a str) -> Self {
         self.gateway = Some((namespace, name));
+        self
+    }
+
+    /// An Istio sidecar connection: a workload in `namespace` with these pod labels
+    /// dials `host` (a Service name as the client writes it, or an external host) on
+    /// [`Connection::port`]. VirtualService `tls` (by SNI) and `tcp` rules decide.
+    ///
+    /// ```
+    /// let labels = [("app", "web")];
+    /// let c = gatewright::Connection::tcp(5432).workload("shop", &labels, "db");
+    /// assert_eq!(c.port(), 5432);
+    /// ```
+    #[must_use]
+    pub fn workload(
+        mut self,
+        namespace: &'a str,
+        labels: &'a [(&'a str, &'a str)],
+        host: &'a str,
+    ) -> Self {
+        self.workload = Some((crate::istio::Workload { namespace, labels }, host));
         self
     }
 
@@ -91,6 +114,11 @@ impl Router {
     /// 456–470. The backend is chosen by weight from `entropy`; an invalid backend
     /// refuses the connection (`TLSRouteRule.BackendRefs`).
     pub fn route_connection(&self, conn: &Connection<'_>, entropy: u64) -> Decision {
+        if let Some((workload, host)) = &conn.workload {
+            return self
+                .istio
+                .route_mesh_connection(workload, host, conn.port, conn.sni, entropy);
+        }
         if let Some((ns, name)) = conn.gateway {
             if self.istio.has_gateway(ns, name) {
                 return self
