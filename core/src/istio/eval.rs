@@ -362,7 +362,7 @@ impl IstioWorld {
             } else if let Some(ri) = v
                 .tcp
                 .iter()
-                .position(|r| r.blocks.is_empty() || r.blocks.iter().any(|b| applies(b)))
+                .position(|r| r.blocks.is_empty() || r.blocks.iter().any(&applies))
             {
                 return self.connect(&v.tcp[ri].dests, vs, ri, &site, false, None, entropy);
             }
