@@ -309,3 +309,40 @@ spec:
     let other = conn(&web).sni("other.example.com");
     assert_eq!(name(r.route_connection(&other, 0)), "db");
 }
+
+#[test]
+fn sidecars_without_a_virtual_service_use_the_service_itself() {
+    let text = "
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  ports: [{name: http, port: 8080}]
+";
+    let r = Router::compile(&Resources::from_yaml(text).expect("parses")).expect("compiles");
+    let labels = [("app", "client")];
+    for host in [
+        "web",
+        "web.shop",
+        "web.shop.svc",
+        "web.shop.svc.cluster.local",
+    ] {
+        let req = Request::new("GET", host, "/")
+            .port(8080)
+            .workload("shop", &labels);
+        assert_eq!(
+            backend_host(&r, &req),
+            "web.shop.svc.cluster.local:8080",
+            "{host}"
+        );
+    }
+    // The bare name only resolves in the Service's own namespace; another port is not the Service's.
+    let elsewhere = Request::new("GET", "web", "/")
+        .port(8080)
+        .workload("other", &labels);
+    assert_eq!(r.route(&elsewhere).status(), Some(404));
+    let wrong_port = Request::new("GET", "web.shop", "/")
+        .port(9999)
+        .workload("shop", &labels);
+    assert_eq!(r.route(&wrong_port).status(), Some(404));
+}

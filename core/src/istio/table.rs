@@ -25,6 +25,12 @@ pub(crate) struct IstioWorld {
     pub(crate) services: BTreeMap<String, (String, String, Vec<u16>)>,
     /// `(host FQDN, subset)` pairs some DestinationRule defines.
     pub(crate) subsets: HashSet<(String, String)>,
+    /// Sidecar index: exact VirtualService host → VirtualServices (base order) that apply to `mesh`.
+    mesh_hosts: HashMap<String, Vec<usize>>,
+    /// Sidecar index: wildcard VirtualService hosts that apply to `mesh`.
+    mesh_wildcards: Vec<(String, usize)>,
+    /// Names a client may use for a Service (FQDN, `name.ns`, `name.ns.svc`) → FQDNs.
+    domains: HashMap<String, Vec<String>>,
 }
 
 /// The route tables of one Istio Gateway's workload, seen from that Gateway.
@@ -395,10 +401,11 @@ impl IstioWorld {
                 _ => {}
             }
         }
-        if raw_vs.is_empty() && gateways.is_empty() {
+        world.vss = lower_all(&raw_vs, regex_size_limit, diagnostics);
+        world.index_mesh();
+        if world.vss.is_empty() && gateways.is_empty() {
             return world;
         }
-        world.vss = lower_all(&raw_vs, regex_size_limit, diagnostics);
         for g in &gateways {
             let tables = world.gateway_tables(g, &gateways);
             world.gateways.push(tables);
@@ -644,48 +651,105 @@ impl IstioWorld {
         None
     }
 
+    /// The rank of VirtualService `i` in the order of a proxy in `namespace` (§2.4,
+    /// `VirtualServicesForGateway`): (group, base position), or `None` when it is not
+    /// visible there. Groups: private to the namespace, exported to it by name, public.
+    fn rank(&self, i: usize, namespace: &str) -> Option<(u8, usize)> {
+        let vs = &self.vss[i];
+        if !visible_to(&vs.export_to, &vs.namespace, namespace) {
+            return None;
+        }
+        let public = vs.export_to.is_empty() || vs.export_to.iter().any(|e| e == "*");
+        let group = if public {
+            2
+        } else if vs.namespace == namespace && private_to(&vs.export_to, &vs.namespace) {
+            0
+        } else {
+            1
+        };
+        Some((group, i))
+    }
+
     /// §2.3: the VirtualService a sidecar in `namespace` uses for `target` (a Service FQDN
     /// or a non-registry host): the first in the proxy's order with that exact host, else
     /// the first with the most specific wildcard covering it. Sidecars never merge.
     pub(crate) fn mesh_vs(&self, namespace: &str, target: &str) -> Option<usize> {
-        let order = self.proxy_order(namespace);
-        let mesh = |i: &usize| self.vss[*i].gateways.iter().any(|g| g == "mesh");
-        if let Some(i) = order
-            .iter()
-            .copied()
-            .filter(mesh)
-            .find(|&i| self.vss[i].hosts.iter().any(|h| h == target))
+        // Exact hosts through the index; the first in the proxy's order wins.
+        if let Some(found) = self
+            .mesh_hosts
+            .get(target)
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| self.rank(i, namespace))
+            .min()
         {
-            return Some(i);
+            return Some(found.1);
         }
-        let mut best: Option<(usize, (u8, usize))> = None;
-        for i in order.iter().copied().filter(mesh) {
-            for h in &self.vss[i].hosts {
-                if h.starts_with('*') && host_matches(h, target) {
-                    let s = specificity(h);
-                    if best.is_none_or(|(_, b)| s > b) {
-                        best = Some((i, s));
-                    }
-                }
-            }
-        }
-        best.map(|(i, _)| i)
+        // Wildcards: the most specific pattern, then the proxy's order.
+        self.mesh_wildcards
+            .iter()
+            .filter(|(pattern, _)| host_matches(pattern, target))
+            .filter_map(|(pattern, i)| {
+                let rank = self.rank(*i, namespace)?;
+                Some((std::cmp::Reverse(specificity(pattern)), rank))
+            })
+            .min()
+            .map(|(_, (_, i))| i)
     }
 
     /// §2.3 `generateVirtualHostDomains`: the Service a sidecar in `client_ns` reaches
     /// with Host `host` on `port`: FQDN, `name.ns`, `name.ns.svc`, and bare `name` only
     /// from the Service's own namespace. Only Services exposing `port` are in that table.
     pub(crate) fn mesh_service(&self, client_ns: &str, host: &str, port: u16) -> Option<&str> {
-        self.services
-            .iter()
-            .find(|(fqdn, (ns, name, ports))| {
-                ports.contains(&port)
-                    && (host == fqdn.as_str()
-                        || host == format!("{name}.{ns}")
-                        || host == format!("{name}.{ns}.svc")
-                        || (host == name.as_str() && ns == client_ns))
+        let has_port = |fqdn: &str| {
+            self.services
+                .get(fqdn)
+                .is_some_and(|(_, _, ports)| ports.contains(&port))
+        };
+        if let Some(fqdn) = self
+            .domains
+            .get(host)
+            .into_iter()
+            .flatten()
+            .find(|f| has_port(f))
+        {
+            return Some(fqdn.as_str());
+        }
+        // A bare name: `name.<client namespace>.svc.cluster.local`.
+        let fqdn = format!("{host}.{client_ns}.svc.{DOMAIN_SUFFIX}");
+        (!host.contains('.') && has_port(&fqdn))
+            .then(|| {
+                self.services
+                    .get_key_value(fqdn.as_str())
+                    .map(|(k, _)| k.as_str())
             })
-            .map(|(fqdn, _)| fqdn.as_str())
+            .flatten()
+    }
+
+    /// Builds the sidecar lookup indexes (`mesh_hosts`, `mesh_wildcards`, `domains`).
+    fn index_mesh(&mut self) {
+        for (i, vs) in self.vss.iter().enumerate() {
+            if !vs.gateways.iter().any(|g| g == "mesh") {
+                continue;
+            }
+            for h in &vs.hosts {
+                if h.starts_with('*') {
+                    self.mesh_wildcards.push((h.clone(), i));
+                } else {
+                    self.mesh_hosts.entry(h.clone()).or_default().push(i);
+                }
+            }
+        }
+        for (fqdn, (ns, name, _)) in &self.services {
+            let mut names = vec![fqdn.clone()];
+            if fqdn.ends_with(&format!(".{ns}.svc.{DOMAIN_SUFFIX}")) {
+                names.push(format!("{name}.{ns}"));
+                names.push(format!("{name}.{ns}.svc"));
+            }
+            for d in names {
+                self.domains.entry(d).or_default().push(fqdn.clone());
+            }
+        }
     }
 
     fn lint(&self, gateways: &[&IstioGateway], diagnostics: &mut Vec<Diagnostic>) {
