@@ -346,3 +346,40 @@ spec:
         .workload("shop", &labels);
     assert_eq!(r.route(&wrong_port).status(), Some(404));
 }
+
+#[test]
+fn overlapping_hosts_and_a_mesh_star_host_are_rejected() {
+    let r = router(
+        "
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: overlap, namespace: shop}
+spec:
+  hosts: [\"*.example.com\", shop.example.com]
+  gateways: [istio-system/gw]
+  http:
+  - route: [{destination: {host: web}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: star, namespace: shop}
+spec:
+  hosts: [\"*\"]
+  http:
+  - route: [{destination: {host: web}}]
+",
+    );
+    let invalid: Vec<(String, String)> = r
+        .diagnostics()
+        .iter()
+        .filter(|d| d.code == Code::InvalidVirtualService)
+        .map(|d| (d.object.name.clone(), d.field.clone()))
+        .collect();
+    assert_eq!(
+        invalid,
+        [
+            ("overlap".to_owned(), "spec.hosts[1]".to_owned()),
+            ("star".to_owned(), "spec.hosts[0]".to_owned())
+        ]
+    );
+}

@@ -429,7 +429,7 @@ pub(crate) fn lower_vs(
     regex_size_limit: usize,
 ) -> Result<Vs, Invalid> {
     let namespace = vs.metadata.namespace.as_deref().unwrap_or("default");
-    let hosts = vs
+    let hosts: Vec<String> = vs
         .spec
         .hosts
         .iter()
@@ -444,6 +444,27 @@ pub(crate) fn lower_vs(
             .map(|g| resolve_gateway_name(g, namespace))
             .collect()
     };
+    // ValidateVirtualService (validation.go): `*` is not a valid host for a
+    // VirtualService that applies to sidecars, and two hosts of one VirtualService
+    // must not overlap.
+    if gateways.iter().any(|g| g == "mesh") {
+        if let Some(i) = hosts.iter().position(|h| h == "*") {
+            return Err(invalid(
+                format!("spec.hosts[{i}]"),
+                "`*` is not allowed for a VirtualService that applies to mesh (sidecars)",
+            ));
+        }
+    }
+    for (i, a) in hosts.iter().enumerate() {
+        for (j, b) in hosts.iter().enumerate().skip(i + 1) {
+            if super::names::intersect(a, b).is_some() {
+                return Err(invalid(
+                    format!("spec.hosts[{j}]"),
+                    format!("host {b} overlaps host {a} of the same VirtualService"),
+                ));
+            }
+        }
+    }
     let mut http = Vec::new();
     for (i, rule) in rules.iter().enumerate() {
         http.push(lower_rule(
