@@ -59,6 +59,7 @@ mod error;
 pub mod ir;
 mod istio;
 mod lint;
+pub mod policy;
 pub mod precedence;
 pub mod resource;
 mod route;

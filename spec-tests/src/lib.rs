@@ -18,6 +18,8 @@ pub mod adapter;
 pub mod gen;
 /// The Istio corpus runner (its own case format).
 pub mod istio;
+/// The policy-attachment corpus runner.
+pub mod policy;
 pub mod reference;
 
 /// Replay of the shared workload generator's trace (first measurement).

@@ -61,7 +61,9 @@ fn run(args: &Args) -> Result<bool, String> {
     let engine = gatewright_spec::adapter::engine();
     let filter = filter_from_env();
     // The Istio corpus has its own case format (see `gatewright_spec::istio`).
-    let report = if gatewright_spec::istio::is_istio_corpus(&args.corpus) {
+    let report = if gatewright_spec::policy::is_policy_corpus(&args.corpus) {
+        gatewright_spec::policy::run_suite(&args.corpus, &skips, filter.as_deref())?
+    } else if gatewright_spec::istio::is_istio_corpus(&args.corpus) {
         gatewright_spec::istio::run_suite(&args.corpus, &skips, filter.as_deref())?
     } else {
         run_suite(&args.corpus, &skips, &engine, filter.as_deref())?

@@ -79,7 +79,27 @@ pub enum Object {
 #[derive(Clone, Debug, Default)]
 pub struct Resources {
     objects: Vec<Object>,
+    /// Every object with `spec.targetRefs` or `spec.targetRef` (policy attachment), as
+    /// written, whether or not it also has a typed model (e.g. BackendTLSPolicy).
+    policies: Vec<PolicyObject>,
     diagnostics: Vec<Diagnostic>,
+}
+
+/// An object that targets others through `spec.targetRefs`/`spec.targetRef`: a policy
+/// in the sense of GEP-713, kept as written for the [policy resolver](crate::policy).
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct PolicyObject {
+    /// `apiVersion`.
+    pub api_version: String,
+    /// `kind`.
+    pub kind: String,
+    /// `metadata`.
+    pub metadata: super::model::ObjectMeta,
+    /// `spec`, as written.
+    pub spec: Value,
+    /// Position among the policies read, for stable reports.
+    pub index: usize,
 }
 
 /// Where an object came from, for error messages.
@@ -228,6 +248,11 @@ impl Resources {
         self.objects.is_empty()
     }
 
+    /// Objects that target others (`spec.targetRefs` / `spec.targetRef`), in input order.
+    pub fn policies(&self) -> &[PolicyObject] {
+        &self.policies
+    }
+
     /// Diagnostics of reading (skipped kinds).
     pub fn diagnostics(&self) -> &[Diagnostic] {
         &self.diagnostics
@@ -354,6 +379,35 @@ impl Resources {
             ));
             return Ok(());
         }
+        let spec = value.get("spec");
+        let is_policy =
+            spec.is_some_and(|s| s.get("targetRefs").is_some() || s.get("targetRef").is_some());
+        if is_policy {
+            let metadata: super::model::ObjectMeta = match meta {
+                Some(m) => typed_field(m, "metadata", origin, &err)?,
+                None => super::model::ObjectMeta::default(),
+            };
+            if metadata.name.is_empty() {
+                self.diagnostics.push(Diagnostic::new(
+                    Code::MissingName,
+                    Severity::Error,
+                    &object_ref,
+                    "metadata.name",
+                    format!("{kind} has no metadata.name; skipped"),
+                ));
+                return Ok(());
+            }
+            self.policies.push(PolicyObject {
+                api_version: api_version.to_owned(),
+                kind: kind.clone(),
+                metadata,
+                spec: spec.cloned().unwrap_or(Value::Null),
+                index: self.policies.len(),
+            });
+            if !known {
+                return Ok(());
+            }
+        }
         let object = match (group.as_str(), kind.as_str()) {
             (GATEWAY_GROUP, "GatewayClass") => Object::GatewayClass(typed(&value, origin, &err)?),
             (GATEWAY_GROUP, "Gateway") => Object::Gateway(typed(&value, origin, &err)?),
@@ -413,6 +467,24 @@ fn typed<T: DeserializeOwned>(
         let field = if field == "." { String::new() } else { field };
         let (line, column) = locate::<T>(origin).unzip();
         err(field, e.into_inner().to_string(), line, column)
+    })
+}
+
+/// Deserializes one field of an object (e.g. `metadata`), reporting its path.
+fn typed_field<T: DeserializeOwned>(
+    value: &Value,
+    field: &str,
+    _origin: Origin<'_>,
+    err: &dyn Fn(String, String, Option<usize>, Option<usize>) -> ParseError,
+) -> Result<T, ParseError> {
+    serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
+        let inner = e.path().to_string();
+        let path = if inner == "." {
+            field.to_owned()
+        } else {
+            format!("{field}.{inner}")
+        };
+        err(path, e.into_inner().to_string(), None, None)
     })
 }
 

@@ -5,4 +5,4 @@ pub mod istio;
 mod load;
 pub mod model;
 
-pub use load::{Object, Resources};
+pub use load::{Object, PolicyObject, Resources};
