@@ -18,6 +18,8 @@ pub struct Config {
     host_fallthrough: Option<bool>,
     regex_size_limit: Option<usize>,
     lints: Option<bool>,
+    policy_options: Option<crate::policy::PolicyOptions>,
+    policy_registry: Option<crate::policy::PolicyRegistry>,
 }
 
 impl Config {
@@ -52,6 +54,30 @@ impl Config {
     pub fn lints(mut self, yes: bool) -> Self {
         self.lints = Some(yes);
         self
+    }
+
+    /// Options of the policy-attachment resolver (defaults: `spec/policy/SEMANTICS.md`).
+    #[must_use]
+    pub fn policy_options(mut self, options: crate::policy::PolicyOptions) -> Self {
+        self.policy_options = Some(options);
+        self
+    }
+
+    /// Which kinds are policies and how to read them (default: [`PolicyRegistry::default`](crate::policy::PolicyRegistry::default)).
+    #[must_use]
+    pub fn policy_registry(mut self, registry: crate::policy::PolicyRegistry) -> Self {
+        self.policy_registry = Some(registry);
+        self
+    }
+
+    /// The policy resolver options.
+    pub fn get_policy_options(&self) -> crate::policy::PolicyOptions {
+        self.policy_options.clone().unwrap_or_default()
+    }
+
+    /// The policy kind registry.
+    pub fn get_policy_registry(&self) -> crate::policy::PolicyRegistry {
+        self.policy_registry.clone().unwrap_or_default()
     }
 
     /// Whether the lints run.

@@ -60,6 +60,25 @@ enum Command {
     /// has unresolved references, or any diagnostic is an error (a CI gate).
     #[command(after_help = "Example:\n  gatewright check -f examples/platform.yaml")]
     Check(CheckArgs),
+    /// Effective policies (GEP-713 policy attachment): for every Gateway → listener →
+    /// route → rule → backend path, each field's value and the policy that set it,
+    /// every value that lost and why, and each policy's status.
+    #[command(after_help = "Examples:\n  \
+        gatewright policy -f examples/policy.yaml\n  \
+        gatewright policy -f examples/policy.yaml --route shop/checkout --rule pay -o json")]
+    Policy(PolicyArgs),
+}
+
+#[derive(Debug, Args)]
+struct PolicyArgs {
+    #[command(flatten)]
+    manifests: Manifests,
+    /// Only paths through this HTTPRoute.
+    #[arg(long, value_name = "NS/NAME", value_parser = parse_gateway)]
+    route: Option<(String, String)>,
+    /// With --route: only this rule (its name, or its index when unnamed).
+    #[arg(long, value_name = "NAME", requires = "route")]
+    rule: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -185,6 +204,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Route(args) => route(args),
         Command::Check(args) => check(args),
+        Command::Policy(args) => policy(args),
     };
     match result {
         Ok(code) => code,
@@ -467,6 +487,44 @@ fn check(args: &CheckArgs) -> Result<ExitCode, Failure> {
     } else {
         ExitCode::from(1)
     })
+}
+
+fn policy(args: &PolicyArgs) -> Result<ExitCode, Failure> {
+    let resources = load(&args.manifests)?;
+    let router = compile(&args.manifests, &resources, true)?;
+    let Some(set) = router.policies() else {
+        io::out("no policies (objects with spec.targetRefs) in the input\n");
+        return Ok(ExitCode::SUCCESS);
+    };
+    let paths: Vec<gatewright::policy::PolicyPath> = set
+        .paths()
+        .into_iter()
+        .filter(|p| {
+            args.route.as_ref().is_none_or(|r| p.route.as_ref() == Some(r))
+                && args.rule.as_ref().is_none_or(|r| p.rule.as_ref() == Some(r))
+        })
+        .collect();
+    let kinds = set.kinds();
+    let text = match args.manifests.output {
+        Format::Json => {
+            let effective: Vec<serde_json::Value> = paths
+                .iter()
+                .flat_map(|p| {
+                    kinds.iter().map(move |k| {
+                        serde_json::json!({
+                            "kind": k,
+                            "path": output::policy_path(p),
+                            "effective": set.effective(k, p),
+                        })
+                    })
+                })
+                .collect();
+            to_json(&serde_json::json!({ "policies": set.reports(), "effective": effective }))?
+        }
+        Format::Text => output::policy_text(set, &paths, &kinds),
+    };
+    io::out(&text);
+    Ok(ExitCode::SUCCESS)
 }
 
 /// A note when the Service a mesh request calls is not in the manifests, or has

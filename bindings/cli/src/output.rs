@@ -753,3 +753,123 @@ fn parent_fails(conditions: &[Condition]) -> bool {
         .iter()
         .any(|c| (c.kind == "Accepted" || c.kind == "ResolvedRefs") && !c.is_true())
 }
+
+/// `gateway ns/name > listener > route ns/name > rule > service ns/name:port`.
+pub(crate) fn policy_path(p: &gatewright::policy::PolicyPath) -> String {
+    let mut out = format!("{}/{}", p.gateway.0, p.gateway.1);
+    if let Some(l) = &p.listener {
+        let _ = write!(out, " > listener {l}");
+    }
+    if let Some((ns, name)) = &p.route {
+        let _ = write!(out, " > HTTPRoute {ns}/{name}");
+    }
+    if let Some(r) = &p.rule {
+        let _ = write!(out, " > rule {r}");
+    }
+    if let Some((ns, name)) = &p.service {
+        let _ = write!(out, " > Service {ns}/{name}");
+    }
+    if let Some(port) = &p.port {
+        let _ = write!(out, ":{port}");
+    }
+    out
+}
+
+/// `gatewright policy` as text: per path and kind, the effective fields with their
+/// source, the values that lost, then every policy's status.
+pub(crate) fn policy_text(
+    set: &gatewright::policy::PolicySet,
+    paths: &[gatewright::policy::PolicyPath],
+    kinds: &[String],
+) -> String {
+    let mut out = String::new();
+    for p in paths {
+        for kind in kinds {
+            let e = set.effective(kind, p);
+            if e.fields.is_empty() && e.discarded.is_empty() && e.rejected.is_empty() {
+                continue;
+            }
+            let _ = writeln!(out, "{kind} on {}", policy_path(p));
+            let mut rows = vec![vec![
+                "FIELD".to_owned(),
+                "VALUE".to_owned(),
+                "SET BY".to_owned(),
+            ]];
+            for (field, src) in &e.fields {
+                let value = if src.unset {
+                    "(unset)".to_owned()
+                } else {
+                    lookup_pointer(&e.spec, field)
+                };
+                rows.push(vec![
+                    field.clone(),
+                    value,
+                    format!("{} ({} at {:?})", src.policy, src.stanza, src.level),
+                ]);
+            }
+            columns(&mut out, "  ", &rows);
+            if !e.discarded.is_empty() {
+                let _ = writeln!(out, "  lost:");
+                let mut rows = Vec::new();
+                for d in &e.discarded {
+                    rows.push(vec![
+                        d.field.clone(),
+                        format!("{} ({} at {:?})", d.policy, d.stanza, d.level),
+                        format!("lost to {}: {} ({})", d.by, d.reason, d.mode),
+                    ]);
+                }
+                columns(&mut out, "    ", &rows);
+            }
+            for r in &e.rejected {
+                let _ = writeln!(
+                    out,
+                    "  rejected: {} at {:?}: {} (kept by {})",
+                    r.policy, r.level, r.reason, r.by
+                );
+            }
+            out.push('\n');
+        }
+    }
+    let _ = writeln!(out, "policies:");
+    let mut rows = Vec::new();
+    for (id, r) in set.reports() {
+        let ancestors: Vec<String> = r
+            .ancestors
+            .iter()
+            .map(|a| {
+                let by = if a.overridden_by.is_empty() {
+                    String::new()
+                } else {
+                    format!(" by {}", a.overridden_by.join(", "))
+                };
+                format!(
+                    "{}: {}{by}",
+                    a.gateway,
+                    a.programmed.as_deref().unwrap_or(&a.accepted)
+                )
+            })
+            .collect();
+        let targets: Vec<String> = r
+            .targets
+            .iter()
+            .map(|t| format!("{} {}", t.reference, t.result))
+            .collect();
+        rows.push(vec![
+            format!("{} {id}", r.kind),
+            r.accepted.clone(),
+            targets.join(", "),
+            ancestors.join("; "),
+        ]);
+    }
+    columns(&mut out, "  ", &rows);
+    out
+}
+
+fn lookup_pointer(spec: &serde_json::Value, pointer: &str) -> String {
+    spec.pointer(pointer)
+        .map(|v| match v {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })
+        .unwrap_or_default()
+}

@@ -108,6 +108,7 @@ impl IstioWorld {
         if vhost.require_tls && !request.scheme.eq_ignore_ascii_case("https") {
             // require_tls: ALL → Envoy's SSL redirect: 301 to https://<Host><path+query>.
             return Decision {
+                policies: None,
                 action: Action::Redirect(RedirectTo {
                     status: 301,
                     location: format!(
@@ -369,6 +370,7 @@ impl IstioWorld {
         }
         match service {
             Some(fqdn) => Decision {
+                policies: None,
                 action: Action::Connect(Box::new(Connect {
                     backend: self.backend_name(
                         &Dest {
@@ -428,6 +430,7 @@ impl IstioWorld {
         };
         let v = &self.vss[vs];
         Decision {
+            policies: None,
             action: Action::Connect(Box::new(Connect {
                 backend: self.backend_name(dest, site),
                 tls_passthrough: passthrough,
@@ -472,6 +475,7 @@ impl IstioWorld {
             ActionKind::Redirect(r) => {
                 let location = redirect_location(r, block, request, site.port);
                 Decision {
+                    policies: None,
                     action: Action::Redirect(RedirectTo {
                         status: r.code,
                         location,
@@ -481,6 +485,7 @@ impl IstioWorld {
                 }
             }
             ActionKind::Direct { status, body } => Decision {
+                policies: None,
                 action: Action::Respond(Respond {
                     status: *status,
                     headers: response_list(&action.response_ops),
@@ -553,6 +558,7 @@ impl IstioWorld {
         if !self.cluster_exists(&backend) {
             // Envoy answers 503 "cluster not found" for VirtualService routes (§1.4).
             return Decision {
+                policies: None,
                 action: Action::Respond(Respond {
                     status: 503,
                     headers: Vec::new(),
@@ -609,6 +615,7 @@ impl IstioWorld {
             })
             .collect();
         Decision {
+            policies: None,
             action: Action::Forward(Box::new(Forward {
                 backend,
                 split,
@@ -1121,6 +1128,7 @@ fn provenance(
 
 fn respond(status: u16, reason: String, site: &Site<'_>, vhost: Option<&str>) -> Decision {
     Decision {
+        policies: None,
         action: Action::Respond(Respond {
             status,
             headers: Vec::new(),
@@ -1144,6 +1152,7 @@ fn respond(status: u16, reason: String, site: &Site<'_>, vhost: Option<&str>) ->
 
 fn reject(reason: String) -> Decision {
     Decision {
+        policies: None,
         action: Action::Reject { reason },
         matched: None,
     }

@@ -176,6 +176,8 @@ pub(crate) struct Graph {
     /// (namespace, name) → ports (name, number).
     pub(crate) services: BTreeMap<(String, String), Vec<(String, u16)>>,
     pub(crate) policies: Vec<Policy>,
+    /// (namespace, name) → index in `routes`.
+    route_index: std::collections::HashMap<(String, String), usize>,
 }
 
 const TARGET_KINDS: [(&str, &str); 4] = [
@@ -261,6 +263,12 @@ impl Graph {
                 _ => {}
             }
         }
+        g.route_index = g
+            .routes
+            .iter()
+            .enumerate()
+            .map(|(i, r)| ((r.namespace.clone(), r.name.clone()), i))
+            .collect();
         for p in resources.policies() {
             let policy = g.policy(p, registry, options);
             g.policies.push(policy);
@@ -467,9 +475,9 @@ impl Graph {
             }
             "HTTPRoute" => {
                 let Some(route) = self
-                    .routes
-                    .iter()
-                    .find(|x| x.namespace == ns && x.name == name)
+                    .route_index
+                    .get(&(ns.clone(), name.to_owned()))
+                    .map(|&i| &self.routes[i])
                 else {
                     return missing();
                 };
@@ -550,9 +558,9 @@ impl Graph {
             if let Some(rule) = &path.rule {
                 // An unnamed rule is written as its index.
                 let key = self
-                    .routes
-                    .iter()
-                    .find(|r| &r.namespace == rns && &r.name == rname)
+                    .route_index
+                    .get(&(rns.clone(), rname.clone()))
+                    .map(|&i| &self.routes[i])
                     .and_then(|r| {
                         rule.parse::<usize>()
                             .ok()

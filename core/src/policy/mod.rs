@@ -508,6 +508,16 @@ impl PolicySet {
         merge::effective(&self.graph, &self.options, kind, &nodes)
     }
 
+    /// The name of port `number` of Service `namespace/name`, if it has one.
+    pub fn port_name(&self, namespace: &str, name: &str, number: u16) -> Option<&str> {
+        self.graph
+            .services
+            .get(&(namespace.to_owned(), name.to_owned()))?
+            .iter()
+            .find(|(n, p)| *p == number && !n.is_empty())
+            .map(|(n, _)| n.as_str())
+    }
+
     /// Every maximal path (SEMANTICS §4), for tools that list effective policies.
     pub fn paths(&self) -> Vec<PolicyPath> {
         self.graph

@@ -26,13 +26,30 @@ impl Router {
             listener: listener.name.clone(),
             port: listener.port,
         };
-        self.decide_at(
+        let mut decision = self.decide_at(
             &site,
             winner.candidate,
             &winner.vhost.host.to_string(),
             request,
             entropy,
-        )
+        );
+        if let Some(table) = &self.policies {
+            let c = winner.candidate;
+            let rule = &self.ir.routes[c.route as usize].rules[c.rule as usize];
+            // Which backend was chosen, by position (names are unique enough per rule).
+            let backend = decision.backend().and_then(|b| {
+                rule.action.backends.iter().position(|x| {
+                    matches!(&x.target, BackendTarget::Service { namespace, name, port }
+                        if *namespace == b.namespace && *name == b.name && *port == b.port)
+                })
+            });
+            decision.policies = table
+                .lookup((entry.gateway, entry.listener, c.route as usize, c.rule as usize, backend))
+                .or_else(|| {
+                    table.lookup((entry.gateway, entry.listener, c.route as usize, c.rule as usize, None))
+                });
+        }
+        decision
     }
 
     /// Builds the decision for a winning candidate at a site (a Gateway listener,
@@ -66,6 +83,7 @@ impl Router {
         };
         let action = &rule.action;
         let decided = |action| Decision {
+            policies: None,
             action,
             matched: matched.clone(),
         };

@@ -216,6 +216,7 @@ impl Router {
             matched: None,
         });
         let decision = |action| Decision {
+            policies: None,
             action,
             matched: matched.clone(),
         };

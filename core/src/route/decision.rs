@@ -14,6 +14,12 @@ pub struct Decision {
     /// Which Gateway listener, route, rule and match decided (absent when nothing matched).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub matched: Option<Provenance>,
+    /// The effective policy of every policy kind attached along the decision's path
+    /// (GEP-713: Gateway, listener, route, rule, backend), precomputed at compile time
+    /// and shared; `None` when no policy applies. [`Router::policies`](crate::Router::policies)
+    /// says, field by field, where each value came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policies: Option<std::sync::Arc<std::collections::BTreeMap<String, serde_json::Value>>>,
 }
 
 impl Decision {

@@ -48,6 +48,7 @@ impl Router {
             }
             // Routes apply but none matches: 404 (`HTTPRouteRule.Matches`).
             None => Decision {
+                policies: None,
                 action: Action::Respond(super::Respond {
                     body: None,
                     backend: None,
@@ -115,6 +116,7 @@ impl Router {
 /// No route applies: the request goes to the Service it was sent to, unchanged.
 fn plain_service(request: &Request<'_>, mesh: &MeshEntry<'_>) -> Decision {
     Decision {
+        policies: None,
         action: Action::Forward(Box::new(Forward {
             split: Vec::new(),
             attributes: Default::default(),

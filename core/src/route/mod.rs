@@ -6,6 +6,7 @@ mod mesh;
 pub(crate) use actions::splitmix64;
 pub use actions::{modify_path, pick, scale};
 mod decision;
+mod policies;
 mod request;
 
 use std::fmt::Write as _;
@@ -43,6 +44,7 @@ use crate::resource::Resources;
 pub struct Router {
     ir: Ir,
     istio: crate::istio::IstioWorld,
+    policies: Option<policies::PolicyTable>,
     index: Vec<GatewayIndex>,
     status: StatusReport,
     diagnostics: Vec<Diagnostic>,
@@ -99,8 +101,17 @@ impl Router {
             config.get_regex_size_limit(),
             &mut diagnostics,
         );
+        // Policy attachment (GEP-713): resolved once; each rule's effective policy is
+        // precomputed so decisions carry it without work per request.
+        let set = crate::policy::PolicySet::resolve(
+            resources,
+            &config.get_policy_registry(),
+            &config.get_policy_options(),
+        );
+        let policies = (!set.is_empty()).then(|| policies::PolicyTable::build(&attached.ir, set));
         let mut router = Self::from_ir(attached.ir, attached.status, diagnostics, config);
         router.istio = istio;
+        router.policies = policies;
         Ok(router)
     }
 
@@ -108,6 +119,7 @@ impl Router {
         let index = compile(&ir);
         Router {
             istio: crate::istio::IstioWorld::default(),
+            policies: None,
             ir,
             index,
             status,
@@ -137,6 +149,12 @@ impl Router {
                     .map(|g| format!("{}/{}", g.namespace, g.name)),
             )
             .collect()
+    }
+
+    /// The resolved policies (GEP-713 policy attachment): status per policy and
+    /// effective policy with provenance on any path; `None` when the input has no policy.
+    pub fn policies(&self) -> Option<&crate::policy::PolicySet> {
+        self.policies.as_ref().map(|t| &t.set)
     }
 
     /// The validated routing table the router was compiled from.
@@ -540,6 +558,7 @@ impl Router {
         let gw = &self.ir.gateways[entry.gateway];
         let listener = &gw.listeners[entry.listener];
         Decision {
+            policies: None,
             // `HTTPRouteRule.Matches`: when no rule matches, the gateway MUST answer 404.
             action: Action::Respond(Respond {
                 body: None,
@@ -675,6 +694,7 @@ fn lower(text: &str) -> std::borrow::Cow<'_, str> {
 
 pub(crate) fn reject(reason: String) -> Decision {
     Decision {
+        policies: None,
         action: Action::Reject { reason },
         matched: None,
     }
@@ -682,6 +702,7 @@ pub(crate) fn reject(reason: String) -> Decision {
 
 fn respond(status: u16, reason: String) -> Decision {
     Decision {
+        policies: None,
         action: Action::Respond(Respond {
             body: None,
             backend: None,
