@@ -500,8 +500,13 @@ fn policy(args: &PolicyArgs) -> Result<ExitCode, Failure> {
         .paths()
         .into_iter()
         .filter(|p| {
-            args.route.as_ref().is_none_or(|r| p.route.as_ref() == Some(r))
-                && args.rule.as_ref().is_none_or(|r| p.rule.as_ref() == Some(r))
+            args.route
+                .as_ref()
+                .is_none_or(|r| p.route.as_ref() == Some(r))
+                && args
+                    .rule
+                    .as_ref()
+                    .is_none_or(|r| p.rule.as_ref() == Some(r))
         })
         .collect();
     let kinds = set.kinds();

@@ -201,10 +201,49 @@ pub(crate) fn route_text(
     if let (Some(e), None) = (explanation, &decision.matched) {
         t.row("entered", &e.listener);
     }
+    if let Some(policies) = &decision.policies {
+        for (i, (kind, spec)) in policies.iter().enumerate() {
+            let line = format!("{kind} {spec}");
+            if i == 0 {
+                t.row("policies", line);
+            } else {
+                t.more(line);
+            }
+        }
+    }
     let mut out = String::new();
     t.render(&mut out);
     if let Some(e) = explanation {
         explain_rows(&mut out, router, e);
+        for (kind, effective) in &e.policies {
+            let _ = writeln!(out, "\n{kind} (effective policy on this path):");
+            let mut rows = Vec::new();
+            for (field, src) in &effective.fields {
+                let value = if src.unset {
+                    "(unset)".to_owned()
+                } else {
+                    lookup_pointer(&effective.spec, field)
+                };
+                rows.push(vec![
+                    field.clone(),
+                    value,
+                    format!(
+                        "set by {} ({} at {})",
+                        src.policy,
+                        src.stanza,
+                        src.level.as_str()
+                    ),
+                ]);
+            }
+            for d in &effective.discarded {
+                rows.push(vec![
+                    d.field.clone(),
+                    format!("{} ({} at {})", d.policy, d.stanza, d.level.as_str()),
+                    format!("lost to {}: {}", d.by, d.reason),
+                ]);
+            }
+            columns(&mut out, "  ", &rows);
+        }
     }
     out
 }
@@ -804,7 +843,7 @@ pub(crate) fn policy_text(
                 rows.push(vec![
                     field.clone(),
                     value,
-                    format!("{} ({} at {:?})", src.policy, src.stanza, src.level),
+                    format!("{} ({} at {})", src.policy, src.stanza, src.level.as_str()),
                 ]);
             }
             columns(&mut out, "  ", &rows);
@@ -814,7 +853,7 @@ pub(crate) fn policy_text(
                 for d in &e.discarded {
                     rows.push(vec![
                         d.field.clone(),
-                        format!("{} ({} at {:?})", d.policy, d.stanza, d.level),
+                        format!("{} ({} at {})", d.policy, d.stanza, d.level.as_str()),
                         format!("lost to {}: {} ({})", d.by, d.reason, d.mode),
                     ]);
                 }
@@ -823,8 +862,11 @@ pub(crate) fn policy_text(
             for r in &e.rejected {
                 let _ = writeln!(
                     out,
-                    "  rejected: {} at {:?}: {} (kept by {})",
-                    r.policy, r.level, r.reason, r.by
+                    "  rejected: {} at {}: {} (kept by {})",
+                    r.policy,
+                    r.level.as_str(),
+                    r.reason,
+                    r.by
                 );
             }
             out.push('\n');

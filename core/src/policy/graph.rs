@@ -50,6 +50,25 @@ pub(crate) enum NodeId {
     ServicePort(String, String, String),
 }
 
+impl Level {
+    /// The name used in status and provenance, e.g. `HTTPRouteRule`.
+    ///
+    /// ```
+    /// assert_eq!(gatewright::policy::Level::HttpRouteRule.as_str(), "HTTPRouteRule");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::GatewayClass => "GatewayClass",
+            Level::Gateway => "Gateway",
+            Level::Listener => "Listener",
+            Level::HttpRoute => "HTTPRoute",
+            Level::HttpRouteRule => "HTTPRouteRule",
+            Level::Service => "Service",
+            Level::ServicePort => "ServicePort",
+        }
+    }
+}
+
 impl NodeId {
     pub(crate) fn level(&self) -> Level {
         match self {

@@ -44,9 +44,21 @@ impl Router {
                 })
             });
             decision.policies = table
-                .lookup((entry.gateway, entry.listener, c.route as usize, c.rule as usize, backend))
+                .lookup((
+                    entry.gateway,
+                    entry.listener,
+                    c.route as usize,
+                    c.rule as usize,
+                    backend,
+                ))
                 .or_else(|| {
-                    table.lookup((entry.gateway, entry.listener, c.route as usize, c.rule as usize, None))
+                    table.lookup((
+                        entry.gateway,
+                        entry.listener,
+                        c.route as usize,
+                        c.rule as usize,
+                        None,
+                    ))
                 });
         }
         decision

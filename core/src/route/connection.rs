@@ -283,6 +283,7 @@ impl Router {
         });
         let Some((gw, listener, m)) = found else {
             return super::Explanation {
+                policies: Default::default(),
                 decision,
                 listener: "none".into(),
                 considered: Vec::new(),
@@ -337,6 +338,7 @@ impl Router {
             gw.namespace, gw.name, listener.name, listener.port
         );
         super::Explanation {
+            policies: Default::default(),
             decision,
             listener: listener_text,
             considered,

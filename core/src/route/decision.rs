@@ -325,4 +325,8 @@ pub struct Explanation {
     pub listener: String,
     /// Every candidate of the chosen listener whose hostname matches, in precedence order.
     pub considered: Vec<Considered>,
+    /// For each policy kind on the decision's path: the effective policy with the
+    /// source of every field and every value that lost (GEP-713 provenance).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub policies: std::collections::BTreeMap<String, crate::policy::Effective>,
 }

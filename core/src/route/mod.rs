@@ -103,12 +103,14 @@ impl Router {
         );
         // Policy attachment (GEP-713): resolved once; each rule's effective policy is
         // precomputed so decisions carry it without work per request.
-        let set = crate::policy::PolicySet::resolve(
-            resources,
-            &config.get_policy_registry(),
-            &config.get_policy_options(),
-        );
-        let policies = (!set.is_empty()).then(|| policies::PolicyTable::build(&attached.ir, set));
+        let policies = (!resources.policies().is_empty()).then(|| {
+            let set = crate::policy::PolicySet::resolve(
+                resources,
+                &config.get_policy_registry(),
+                &config.get_policy_options(),
+            );
+            policies::PolicyTable::build(&attached.ir, set)
+        });
         let mut router = Self::from_ir(attached.ir, attached.status, diagnostics, config);
         router.istio = istio;
         router.policies = policies;
@@ -247,6 +249,7 @@ impl Router {
         if request.workload.is_some() || istio_gateway {
             let (listener, considered) = self.istio.explain(request, &decision);
             return Explanation {
+                policies: Default::default(),
                 decision,
                 listener,
                 considered,
@@ -287,6 +290,7 @@ impl Router {
                 )
             };
             return Explanation {
+                policies: Default::default(),
                 decision,
                 listener,
                 considered,
@@ -295,6 +299,7 @@ impl Router {
         let host = lower(request.host());
         let Ok(entry) = self.enter(request, &host, entropy) else {
             return Explanation {
+                policies: Default::default(),
                 decision,
                 listener: "none".into(),
                 considered: Vec::new(),
@@ -335,11 +340,49 @@ impl Router {
                 &mut considered,
             );
         }
+        let policies = self.policy_provenance(&decision);
         Explanation {
+            policies,
             decision,
             listener: listener_text,
             considered,
         }
+    }
+
+    /// The effective policy of every kind on a Gateway API decision's path, with provenance.
+    fn policy_provenance(
+        &self,
+        decision: &Decision,
+    ) -> std::collections::BTreeMap<String, crate::policy::Effective> {
+        let (Some(table), Some(m)) = (&self.policies, &decision.matched) else {
+            return Default::default();
+        };
+        let (Some((gns, gname)), Some(ns), Some(name), Some(rule)) =
+            (m.gateway.split_once('/'), &m.namespace, &m.name, m.rule)
+        else {
+            return Default::default();
+        };
+        let rule = m.rule_name.clone().unwrap_or_else(|| rule.to_string());
+        let mut path = crate::policy::PolicyPath::gateway(gns, gname)
+            .listener(&m.listener)
+            .route(ns, name)
+            .rule(&rule);
+        if let Some(b) = decision.backend() {
+            path = path.service(&b.namespace, &b.name);
+            if let Some(port) = table.set.port_name(&b.namespace, &b.name, b.port) {
+                path = path.port(port);
+            }
+        }
+        table
+            .set
+            .kinds()
+            .into_iter()
+            .map(|k| {
+                let e = table.set.effective(&k, &path);
+                (k, e)
+            })
+            .filter(|(_, e)| !e.fields.is_empty() || !e.discarded.is_empty())
+            .collect()
     }
 
     /// Appends every candidate, in precedence order, with its verdict against the winner.
