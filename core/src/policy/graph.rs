@@ -197,6 +197,9 @@ pub(crate) struct Graph {
     pub(crate) policies: Vec<Policy>,
     /// (namespace, name) → index in `routes`.
     route_index: std::collections::HashMap<(String, String), usize>,
+    /// Node → policies with an Attached or Conflicted reference to it, so the
+    /// effective policy of a path only looks at the policies of its nodes.
+    pub(crate) by_node: std::collections::HashMap<NodeId, Vec<usize>>,
 }
 
 const TARGET_KINDS: [(&str, &str); 4] = [
@@ -293,6 +296,16 @@ impl Graph {
             g.policies.push(policy);
         }
         g.resolve_conflicts(registry, options);
+        for (pi, p) in g.policies.iter().enumerate() {
+            for r in &p.refs {
+                if let RefResult::Attached(n) | RefResult::Conflicted(n, _) = &r.result {
+                    let list = g.by_node.entry(n.clone()).or_default();
+                    if list.last() != Some(&pi) {
+                        list.push(pi);
+                    }
+                }
+            }
+        }
         g
     }
 

@@ -106,9 +106,18 @@ pub(crate) fn effective(
 ) -> Effective {
     let mut layers: Vec<Layer<'_>> = Vec::new();
     let mut rejected = Vec::new();
-    for p in graph
-        .policies
+    // Only the policies attached to (or conflicted at) a node of the path take part.
+    let mut involved: Vec<usize> = nodes
         .iter()
+        .filter_map(|n| graph.by_node.get(n))
+        .flatten()
+        .copied()
+        .collect();
+    involved.sort_unstable();
+    involved.dedup();
+    for p in involved
+        .into_iter()
+        .map(|i| &graph.policies[i])
         .filter(|p| p.kind == kind && p.invalid.is_none())
     {
         for r in &p.refs {

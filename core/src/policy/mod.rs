@@ -529,6 +529,17 @@ impl PolicySet {
 
     fn compute_reports(&self) -> BTreeMap<String, PolicyReport> {
         let paths = self.graph.maximal_paths();
+        // Per policy, the maximal paths through one of its nodes (in path order).
+        let mut paths_of: Vec<Vec<usize>> = vec![Vec::new(); self.graph.policies.len()];
+        for (i, (_, nodes)) in paths.iter().enumerate() {
+            for n in nodes {
+                for &pi in self.graph.by_node.get(n).into_iter().flatten() {
+                    if paths_of[pi].last() != Some(&i) {
+                        paths_of[pi].push(i);
+                    }
+                }
+            }
+        }
         let mut out = BTreeMap::new();
         for (pi, policy) in self.graph.policies.iter().enumerate() {
             if policy.all_ignored {
@@ -545,13 +556,18 @@ impl PolicySet {
             let accepted = policy.accepted();
             let mut ancestors = Vec::new();
             if policy.invalid.is_none() {
+                let mine: Vec<&(PolicyPath, Vec<graph::NodeId>)> =
+                    paths_of[pi].iter().map(|&i| &paths[i]).collect();
                 let mut gateways: Vec<(String, String)> =
-                    paths.iter().map(|(p, _)| p.gateway.clone()).collect();
+                    mine.iter().map(|(p, _)| p.gateway.clone()).collect();
                 gateways.sort();
                 gateways.dedup();
                 for gw in gateways {
-                    let through: Vec<&(PolicyPath, Vec<graph::NodeId>)> =
-                        paths.iter().filter(|(p, _)| p.gateway == gw).collect();
+                    let through: Vec<&(PolicyPath, Vec<graph::NodeId>)> = mine
+                        .iter()
+                        .copied()
+                        .filter(|(p, _)| p.gateway == gw)
+                        .collect();
                     let attached = through
                         .iter()
                         .filter(|(_, nodes)| nodes.iter().any(|n| policy.attached_to(n)))
@@ -592,7 +608,6 @@ impl PolicySet {
                         (true, true) => "PartiallyProgrammed",
                         (false, true) => "Overridden",
                     };
-                    let _ = pi;
                     ancestors.push(AncestorResult {
                         gateway: format!("{}/{}", gw.0, gw.1),
                         accepted: "Accepted".into(),
