@@ -19,6 +19,7 @@ pub mod gen;
 /// The Istio corpus runner (its own case format).
 pub mod istio;
 pub mod reference;
+pub mod reference_istio;
 
 /// Replay of the shared workload generator's trace (first measurement).
 pub mod workload;
