@@ -16,11 +16,13 @@ pub mod runner;
 /// The engine adapter for the `gatewright` core, used by the `gatewright-spec` binary.
 pub mod adapter;
 pub mod gen;
+pub mod gen_istio;
 /// The Istio corpus runner (its own case format).
 pub mod istio;
 /// The policy-attachment corpus runner.
 pub mod policy;
 pub mod reference;
+pub mod reference_istio;
 
 /// Replay of the shared workload generator's trace (first measurement).
 pub mod workload;
