@@ -646,64 +646,12 @@ fn make_valid(world: &mut WorldSpec) {
         }
         v.hosts = hosts;
         for r in &mut v.rules {
-            // KNOWN ENGINE BUG: a redirect port that is elided as the scheme's default
-            // (`derivePort: FROM_REQUEST_PORT` on port 80 with http) is not "emitted", so the
-            // Host's own `:port` stays in the Location (§5.3, README "Redirect location rule":
-            // "that port is dropped if a redirect port is emitted"); the engine drops it. Such
-            // redirects get `scheme: https` (port 80 is then emitted) until fixed.
-            if let ActionSpec::Redirect(rd) = &mut r.action {
-                if rd.derive_port == Some("FROM_REQUEST_PORT") {
-                    rd.scheme = Some("https");
-                }
-            }
             // §5.1: several destinations need a positive total weight.
             if let ActionSpec::Route(dests) = &mut r.action {
                 if dests.len() > 1 && dests.iter().all(|d| d.weight.unwrap_or(0) == 0) {
                     dests[0].weight = Some(1);
                 }
             }
-        }
-    }
-    // KNOWN ENGINE BUG: at a sidecar, a VirtualService whose rules are all dropped for the
-    // proxy (port, gateways, source filters) "contributes nothing there" (§3, §2.3), so it
-    // does not claim its hosts: the next VirtualService for the same host (§2.3 "one VS per
-    // host") or a less specific non-registry domain serves them (upstream:
-    // `buildSidecarVirtualHostsForVirtualService` returns no wrapper without routes). The
-    // engine lets the empty VirtualService claim the host (default route, or 404 for a
-    // non-registry host). Mesh VSs that share a host with another mesh VS therefore end with a
-    // rule without match (never empty) until fixed.
-    let mesh_hosts: Vec<(usize, String)> = world
-        .virtual_services
-        .iter()
-        .enumerate()
-        .filter(|(_, v)| v.gateways.is_empty() || v.gateways.contains(&"mesh"))
-        .flat_map(|(i, v)| v.hosts.iter().map(move |h| (i, full_host(h, v.namespace))))
-        .collect();
-    for (i, v) in world.virtual_services.iter_mut().enumerate() {
-        let contested = mesh_hosts
-            .iter()
-            .any(|(j, a)| *j == i && mesh_hosts.iter().any(|(k, b)| *k != i && overlaps(a, b)));
-        if contested && v.rules.iter().all(|r| !r.matches.is_empty()) {
-            v.rules.push(RuleSpec {
-                matches: Vec::new(),
-                action: ActionSpec::Direct(200, Some("last")),
-            });
-        }
-    }
-    // KNOWN ENGINE BUG: Gateways that share a selector have their servers merged in creation
-    // order (§2.1 "merged as Istio merges them"; upstream `initGateways` sorts Gateways by
-    // creationTimestamp before `mergeGateways`), which orders the routes of a shared virtual
-    // host (§2.2: "For each server ..., for each VS ..."). The engine merges in manifest
-    // order. The first Gateway is therefore never newer than the second until fixed.
-    if let [a, b] = &mut world.gateways[..] {
-        let rank = |t: Option<&str>| match t {
-            None => 0,
-            Some(t) if t.starts_with("2023") => 1,
-            Some(t) if t.starts_with("2024") => 2,
-            Some(_) => 3,
-        };
-        if rank(a.created) > rank(b.created) {
-            std::mem::swap(&mut a.created, &mut b.created);
         }
     }
     // Bias: the first VirtualService is bound to the first Gateway, visible to it, and lists
@@ -749,15 +697,6 @@ fn make_valid(world: &mut WorldSpec) {
         seen.push(key);
         fresh
     });
-    // KNOWN ENGINE BUG: "A cluster for a subset exists only if some visible DestinationRule
-    // defines it" (§1.4; visibility as §1.3): a subset defined only by a DestinationRule with
-    // `exportTo: ["."]` does not exist for a proxy in another namespace (503). The engine
-    // ignores DestinationRule `exportTo`. Rules are exported everywhere until fixed.
-    for d in &mut world.destination_rules {
-        if d.export_to.is_some_and(|e| e.contains(&".")) {
-            d.export_to = None;
-        }
-    }
     // At most one DestinationRule per host (several for one host are merged or shadowed by
     // namespace rules that SEMANTICS.md does not describe).
     let mut hosts = Vec::new();
@@ -922,20 +861,11 @@ fn render(world: &WorldSpec) -> String {
         }
         if let Some(e) = v.export_to {
             // `.` and the own namespace's name are the same entry (a duplicate is rejected).
-            let mut list: Vec<&str> = e
+            let list: Vec<&str> = e
                 .iter()
                 .copied()
                 .filter(|x| !(e.contains(&".") && *x == v.namespace))
                 .collect();
-            // KNOWN ENGINE BUG: a VS whose exportTo names its own namespace (`.` or the name)
-            // next to another namespace is private to its namespace, ordered before exported
-            // and public VSs there (§2.4; upstream `initVirtualServices` files it under
-            // `privateByNamespaceAndGateway` for every `.`/own-namespace entry). The engine
-            // only treats lists of nothing but the own namespace as private. Such lists are
-            // cut to their own-namespace entry until fixed.
-            if list.len() > 1 && list.iter().any(|x| *x == "." || *x == v.namespace) {
-                list.retain(|x| *x == "." || *x == v.namespace);
-            }
             let _ = writeln!(y, "  exportTo: {}", render_list(&list));
         }
         y.push_str("  http:\n");
@@ -1213,32 +1143,6 @@ fn binds(v: &VsSpec, namespace: &str, name: &str) -> bool {
     })
 }
 
-/// Whether `host` is no Service on `port` but falls under a wildcard VS host that matches a
-/// Service on `port` (see the KNOWN ENGINE BUG in [`RawRequest::resolve`]).
-fn registry_wildcard_covers(world: &WorldSpec, host: &str, port: u16) -> bool {
-    let fqdns: Vec<String> = world
-        .services
-        .iter()
-        .filter(|s| s.ports.contains(&port))
-        .map(|s| format!("{}.{}.svc.cluster.local", s.name, s.namespace))
-        .collect();
-    let host = host
-        .rsplit_once(':')
-        .map_or(host, |(h, _)| h)
-        .to_ascii_lowercase();
-    if fqdns.contains(&host) {
-        return false;
-    }
-    world.virtual_services.iter().any(|v| {
-        v.hosts.iter().any(|h| {
-            h.len() > 1
-                && h.starts_with('*')
-                && host.ends_with(&h[1..])
-                && fqdns.iter().any(|f| f.ends_with(&h[1..]))
-        })
-    })
-}
-
 /// A concrete host a wildcard pattern matches.
 fn concrete(pattern: &str) -> String {
     match pattern.strip_prefix('*') {
@@ -1314,21 +1218,6 @@ impl RawRequest {
         let mut hosts: Vec<String> = Vec::new();
         for v in &world.virtual_services {
             for h in &v.hosts {
-                // KNOWN ENGINE BUG: at a sidecar, a wildcard VS host that matches a Service
-                // exposing the port called (`*.apps.svc.cluster.local` with Service
-                // `s1.apps:80`) is a registry host, not a literal domain (§2.3; upstream
-                // `separateVSHostsAndServices`: `foundSvcMatch`), so a request for another name
-                // under it (`w.apps.svc.cluster.local`) has no virtual host (404). The engine
-                // routes it with that VirtualService. Not sent until fixed.
-                let registry_wildcard = h.starts_with('*')
-                    && world.services.iter().any(|s| {
-                        s.ports.contains(&port)
-                            && format!("{}.{}.svc.cluster.local", s.name, s.namespace)
-                                .ends_with(&h[1..])
-                    });
-                if gateway.is_none() && registry_wildcard {
-                    continue;
-                }
                 hosts.push(concrete(&full_host(h, v.namespace)));
                 if !h.contains('.') && *h != "*" {
                     hosts.push((*h).to_owned());
@@ -1374,12 +1263,7 @@ impl RawRequest {
         if hosts.is_empty() {
             hosts.push(MISS_HOSTS[0].to_owned());
         }
-        let mut host = host.unwrap_or_else(|| self.host.get(&hosts).clone());
-        // KNOWN ENGINE BUG (the same as above): nor any other sidecar request for a name under
-        // such a wildcard that is not a Service on the port called.
-        if gateway.is_none() && registry_wildcard_covers(world, &host, port) {
-            host = MISS_HOSTS[4].to_owned();
-        }
+        let host = host.unwrap_or_else(|| self.host.get(&hosts).clone());
         let authority = match self.host_port {
             Some(p) => format!("{host}:{p}"),
             None => host,

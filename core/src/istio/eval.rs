@@ -25,6 +25,8 @@ struct Site<'a> {
     port: u16,
     /// Whether this is a gateway (the single-port Service rule of §1.4 applies).
     at_gateway: bool,
+    /// Namespace of the proxy (the gateway's or the client's): DestinationRule visibility.
+    namespace: String,
     _p: std::marker::PhantomData<&'a ()>,
 }
 
@@ -59,6 +61,7 @@ impl IstioWorld {
             listener,
             port,
             at_gateway: true,
+            namespace: namespace.to_owned(),
             _p: std::marker::PhantomData,
         };
         if tls {
@@ -154,6 +157,7 @@ impl IstioWorld {
             listener: format!("outbound port {port} from {}", workload.namespace),
             port,
             at_gateway: false,
+            namespace: workload.namespace.to_owned(),
             _p: std::marker::PhantomData,
         };
         let service = self.mesh_service(workload.namespace, &host, port);
@@ -183,9 +187,15 @@ impl IstioWorld {
             labels: &labels,
             namespace: workload.namespace,
         };
-        if let Some(vs) = self.mesh_vs(workload.namespace, &target) {
-            let routes = build_routes(vs, &self.vss[vs], &proxy);
-            if !routes.is_empty() {
+        // One VirtualService per host (§2.3): the first candidate that contributes routes
+        // for this proxy and port (one whose rules all drop contributes nothing, §3).
+        let chosen = self
+            .mesh_candidates(workload.namespace, &target, port, service.is_some())
+            .into_iter()
+            .map(|vs| (vs, build_routes(vs, &self.vss[vs], &proxy)))
+            .find(|(_, routes)| !routes.is_empty());
+        if let Some((vs, routes)) = chosen {
+            {
                 return match routes.iter().find(|r| self.matches(r, request)) {
                     Some(r) => self.decide(r, &site, Some(&target), request, entropy),
                     None => respond(
@@ -245,6 +255,7 @@ impl IstioWorld {
             listener,
             port,
             at_gateway: true,
+            namespace: namespace.to_owned(),
             _p: std::marker::PhantomData,
         };
         if let (Some(sni), Some((_, chains))) = (sni, gw.tls.iter().find(|(p, _)| *p == port)) {
@@ -306,6 +317,7 @@ impl IstioWorld {
             listener: format!("outbound port {port} from {}", workload.namespace),
             port,
             at_gateway: false,
+            namespace: workload.namespace.to_owned(),
             _p: std::marker::PhantomData,
         };
         let service = self.mesh_service(workload.namespace, &host, port);
@@ -555,7 +567,7 @@ impl IstioWorld {
         } else {
             Vec::new()
         };
-        if !self.cluster_exists(&backend) {
+        if !self.cluster_exists(&backend, &site.namespace) {
             // Envoy answers 503 "cluster not found" for VirtualService routes (§1.4).
             return Decision {
                 policies: None,
@@ -654,15 +666,23 @@ impl IstioWorld {
 
     /// A cluster `outbound|port|subset|host` exists when the Service has that port and,
     /// for a subset, some DestinationRule defines it.
-    fn cluster_exists(&self, b: &BackendName) -> bool {
+    fn cluster_exists(&self, b: &BackendName, viewer: &str) -> bool {
         let host = b.host.as_deref().unwrap_or("");
         let Some((_, _, ports)) = self.services.get(host) else {
             return false;
         };
+        // A subset exists for this proxy only if a DestinationRule visible to its
+        // namespace defines it (§1.4, visibility as §1.3).
         ports.contains(&b.port)
-            && b.subset
-                .as_ref()
-                .is_none_or(|s| self.subsets.contains(&(host.to_owned(), s.clone())))
+            && b.subset.as_ref().is_none_or(|s| {
+                self.subsets
+                    .get(&(host.to_owned(), s.clone()))
+                    .is_some_and(|rules| {
+                        rules
+                            .iter()
+                            .any(|(ns, export)| super::names::visible_to(export, ns, viewer))
+                    })
+            })
     }
 
     fn route_provenance(&self, route: &Built, site: &Site<'_>, vhost: Option<&str>) -> Provenance {
@@ -717,7 +737,12 @@ impl IstioWorld {
                 labels: &labels,
                 namespace: w.namespace,
             };
-            match self.mesh_vs(w.namespace, &target) {
+            let registry = self.mesh_service(w.namespace, &host, port).is_some();
+            let chosen = self
+                .mesh_candidates(w.namespace, &target, port, registry)
+                .into_iter()
+                .find(|&vs| !build_routes(vs, &self.vss[vs], &proxy).is_empty());
+            match chosen {
                 Some(vs) => (
                     format!(
                         "sidecar of a workload in {} calling {target}:{port}: VirtualService {}/{} (one per host at sidecars)",
@@ -1014,8 +1039,12 @@ fn redirect_location(
             let authority = request.authority;
             match split_port(authority) {
                 Some((h, p)) => {
-                    let drop = port.is_some()
-                        || (scheme != old_scheme && default_port(&old_scheme) == Some(p));
+                    // The Host's port goes when a redirect port is *emitted* (a port elided
+                    // as the scheme's default is not), or when the scheme changes and it was
+                    // the old scheme's default (README "Redirect location rule").
+                    let emitted = port.is_some_and(|p| default_port(&scheme) != Some(p));
+                    let drop =
+                        emitted || (scheme != old_scheme && default_port(&old_scheme) == Some(p));
                     if drop {
                         h.to_owned()
                     } else {

@@ -52,16 +52,6 @@ pub(crate) fn visible_to(export_to: &[String], own_namespace: &str, viewer: &str
     })
 }
 
-/// Whether `export_to` makes the object private to its own namespace (`.` only,
-/// or exactly its own name): such VirtualServices come first for proxies in that
-/// namespace (`VirtualServicesForGateway`, push_context.go).
-pub(crate) fn private_to(export_to: &[String], own_namespace: &str) -> bool {
-    !export_to.is_empty()
-        && export_to
-            .iter()
-            .all(|e| e == "." || e.as_str() == own_namespace)
-}
-
 /// Whether a host pattern (`*`, `*.suffix`, or exact; lower-case) matches a concrete name.
 /// Envoy domain matching: `*.example.com` matches `a.example.com` and `a.b.example.com`,
 /// never `example.com`.

@@ -2,16 +2,20 @@
 //! §2.2, §3.1), sidecar VirtualService choice (§2.3), ordering (§2.4), and the
 //! build-time filters and catch-all truncation of §3.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use super::lower::{lower_vs, merge_delegate, resolve_rule, Block, Rule, Uri, Vs};
-use super::names::{
-    host_matches, intersect, private_to, server_host, specificity, visible_to, DOMAIN_SUFFIX,
-};
+use super::names::{host_matches, intersect, server_host, specificity, visible_to, DOMAIN_SUFFIX};
 use crate::diag::{Code, Diagnostic, ObjectRef, Severity};
 use crate::ir::Timestamp;
 use crate::resource::istio::{IstioGateway, VirtualService, ISTIO_GROUP};
 use crate::resource::{Object, Resources};
+
+/// A VirtualService's place in a proxy's order: (group, base position).
+type Rank = (u8, usize);
+
+/// Where a DestinationRule lives and whom it is exported to: (namespace, `exportTo`).
+pub(crate) type Visibility = (String, Vec<String>);
 
 /// Everything the Istio front end decides from.
 #[derive(Debug, Default)]
@@ -23,8 +27,8 @@ pub(crate) struct IstioWorld {
     pub(crate) gateways: Vec<GatewayTables>,
     /// Kubernetes Services: FQDN → (namespace, name, ports).
     pub(crate) services: BTreeMap<String, (String, String, Vec<u16>)>,
-    /// `(host FQDN, subset)` pairs some DestinationRule defines.
-    pub(crate) subsets: HashSet<(String, String)>,
+    /// `(host FQDN, subset)` → the (namespace, exportTo) of each DestinationRule defining it.
+    pub(crate) subsets: HashMap<(String, String), Vec<Visibility>>,
     /// Sidecar index: exact VirtualService host → VirtualServices (base order) that apply to `mesh`.
     mesh_hosts: HashMap<String, Vec<usize>>,
     /// Sidecar index: wildcard VirtualService hosts that apply to `mesh`.
@@ -364,8 +368,13 @@ impl IstioWorld {
                 Object::DestinationRule(dr) => {
                     let ns = dr.metadata.namespace.as_deref().unwrap_or("default");
                     let host = super::names::resolve_short_name(&dr.spec.host, ns);
+                    let export = dr.spec.export_to.clone().unwrap_or_default();
                     for s in &dr.spec.subsets {
-                        world.subsets.insert((host.clone(), s.name.clone()));
+                        world
+                            .subsets
+                            .entry((host.clone(), s.name.clone()))
+                            .or_default()
+                            .push((ns.to_owned(), export.clone()));
                     }
                 }
                 Object::Service(s) => {
@@ -418,31 +427,37 @@ impl IstioWorld {
     /// (§2.4, `VirtualServicesForGateway`): private to the namespace, then exported to it
     /// by name, then public; each group in base order.
     pub(crate) fn proxy_order(&self, namespace: &str) -> Vec<usize> {
-        let mut groups: [Vec<usize>; 3] = Default::default();
-        for (i, vs) in self.vss.iter().enumerate() {
-            if !visible_to(&vs.export_to, &vs.namespace, namespace) {
-                continue;
-            }
-            let public = vs.export_to.is_empty() || vs.export_to.iter().any(|e| e == "*");
-            let group = if public {
-                2
-            } else if vs.namespace == namespace && private_to(&vs.export_to, &vs.namespace) {
-                0
-            } else {
-                1
-            };
-            groups[group].push(i);
-        }
-        groups.concat()
+        let mut ranked: Vec<(u8, usize)> = (0..self.vss.len())
+            .filter_map(|i| self.rank(i, namespace))
+            .collect();
+        ranked.sort_unstable();
+        ranked.into_iter().map(|(_, i)| i).collect()
     }
 
     fn gateway_tables(&self, gw: &IstioGateway, all: &[&IstioGateway]) -> GatewayTables {
         let namespace = gw.metadata.namespace.as_deref().unwrap_or("default");
         let labels = |k: &str| gw.spec.selector.get(k).cloned();
         // §2.1: every Gateway with the same selector runs on the same workload.
-        let workload: Vec<(String, &IstioGateway)> = all
+        // Their servers merge in creation order (upstream `initGateways` sorts Gateways with
+        // `configCompareByCreationTime`: timestamp, then name, then namespace).
+        let mut same: Vec<&IstioGateway> = all
             .iter()
+            .copied()
             .filter(|g| g.spec.selector == gw.spec.selector)
+            .collect();
+        same.sort_by_cached_key(|g| {
+            (
+                g.metadata
+                    .creation_timestamp
+                    .as_deref()
+                    .and_then(crate::attach::parse_timestamp)
+                    .unwrap_or((0, 0)),
+                g.metadata.name.clone(),
+                g.metadata.namespace.clone().unwrap_or_default(),
+            )
+        });
+        let workload: Vec<(String, &IstioGateway)> = same
+            .iter()
             .map(|g| {
                 (
                     format!(
@@ -654,25 +669,81 @@ impl IstioWorld {
     /// The rank of VirtualService `i` in the order of a proxy in `namespace` (§2.4,
     /// `VirtualServicesForGateway`): (group, base position), or `None` when it is not
     /// visible there. Groups: private to the namespace, exported to it by name, public.
-    fn rank(&self, i: usize, namespace: &str) -> Option<(u8, usize)> {
+    ///
+    /// Upstream `initVirtualServices` files a VirtualService under every group one of its
+    /// `exportTo` entries names (`.` or its own namespace: private there; another
+    /// namespace: exported to it; `*` or none: public); a proxy sees the groups in that
+    /// order, so the best group an entry gives decides.
+    fn rank(&self, i: usize, namespace: &str) -> Option<Rank> {
         let vs = &self.vss[i];
-        if !visible_to(&vs.export_to, &vs.namespace, namespace) {
-            return None;
+        if vs.export_to.is_empty() {
+            return Some((2, i));
         }
-        let public = vs.export_to.is_empty() || vs.export_to.iter().any(|e| e == "*");
-        let group = if public {
-            2
-        } else if vs.namespace == namespace && private_to(&vs.export_to, &vs.namespace) {
-            0
-        } else {
-            1
-        };
-        Some((group, i))
+        vs.export_to
+            .iter()
+            .filter_map(|e| match e.as_str() {
+                "*" => Some(2),
+                "." if vs.namespace == namespace => Some(0),
+                ns if ns == vs.namespace && ns == namespace => Some(0),
+                ns if ns == namespace => Some(1),
+                _ => None,
+            })
+            .min()
+            .map(|group| (group, i))
     }
 
-    /// §2.3: the VirtualService a sidecar in `namespace` uses for `target` (a Service FQDN
-    /// or a non-registry host): the first in the proxy's order with that exact host, else
-    /// the first with the most specific wildcard covering it. Sidecars never merge.
+    /// §2.3: the VirtualServices a sidecar in `namespace` may use for `target`, best first:
+    /// those with that exact host in the proxy's order, then those with a wildcard covering
+    /// it, most specific first. The caller takes the first that contributes routes for the
+    /// port (a VirtualService whose rules all drop "contributes nothing there", §3).
+    /// For a non-registry `target` (`registry == false`), a wildcard host that covers a
+    /// Service exposing `port` is a registry host, not a literal domain (upstream
+    /// `separateVSHostsAndServices`), so it does not apply.
+    pub(crate) fn mesh_candidates(
+        &self,
+        namespace: &str,
+        target: &str,
+        port: u16,
+        registry: bool,
+    ) -> Vec<usize> {
+        let mut exact: Vec<(u8, usize)> = self
+            .mesh_hosts
+            .get(target)
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| self.rank(i, namespace))
+            .collect();
+        exact.sort_unstable();
+        // (most specific pattern first, then the proxy's order)
+        let mut wild: Vec<(std::cmp::Reverse<(u8, usize)>, Rank)> = self
+            .mesh_wildcards
+            .iter()
+            .filter(|(pattern, _)| host_matches(pattern, target))
+            .filter(|(pattern, _)| registry || !self.covers_registry(pattern, port))
+            .filter_map(|(pattern, i)| {
+                let rank = self.rank(*i, namespace)?;
+                Some((std::cmp::Reverse(specificity(pattern)), rank))
+            })
+            .collect();
+        wild.sort_unstable();
+        let mut out: Vec<usize> = exact.into_iter().map(|(_, i)| i).collect();
+        for (_, (_, i)) in wild {
+            if !out.contains(&i) {
+                out.push(i);
+            }
+        }
+        out
+    }
+
+    /// Whether a wildcard VirtualService host covers a registry Service exposing `port`.
+    fn covers_registry(&self, pattern: &str, port: u16) -> bool {
+        self.services
+            .iter()
+            .any(|(fqdn, (_, _, ports))| ports.contains(&port) && host_matches(pattern, fqdn))
+    }
+
+    /// The first of [`IstioWorld::mesh_candidates`] (for TLS/TCP, where rules are not
+    /// filtered per port the same way).
     pub(crate) fn mesh_vs(&self, namespace: &str, target: &str) -> Option<usize> {
         // Exact hosts through the index; the first in the proxy's order wins.
         if let Some(found) = self
@@ -801,7 +872,7 @@ impl IstioWorld {
                         if let Some(subset) = &d.dest.subset {
                             if !self
                                 .subsets
-                                .contains(&(d.dest.host.clone(), subset.clone()))
+                                .contains_key(&(d.dest.host.clone(), subset.clone()))
                             {
                                 diagnostics.push(Diagnostic::new(
                                     Code::UnknownSubset,

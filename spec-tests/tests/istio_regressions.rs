@@ -1,9 +1,7 @@
-//! Minimal reproductions of the disagreements the Istio differential
-//! (`differential_istio.rs`) found between the engine and the reference, where the reference
-//! follows SEMANTICS.md (section in each test) and the upstream code it cites. The generator
-//! (`gen_istio.rs`, comments `KNOWN ENGINE BUG`) keeps away from these corners; the tests
-//! are ignored until the engine is fixed: `cargo test -p gatewright-spec --test
-//! istio_known_engine_bugs -- --ignored` shows them failing.
+//! Regression tests for the disagreements the Istio differential (`differential_istio.rs`)
+//! found between the engine and the spec-literal reference; in each the reference follows
+//! SEMANTICS.md (section in each test) and the upstream code it cites, and the engine now
+//! agrees with it.
 
 use gatewright::{Request, Resources, Router};
 use gatewright_spec::reference_istio::{self, Entry, RefRequest, ReferenceWorld};
@@ -94,7 +92,6 @@ fn assert_agree(yaml: &str, at: &At, authority: &str, port: u16, reference_says:
 /// port is a registry host, never a literal domain): `w.default.svc.cluster.local` is no
 /// Service, so no virtual host serves it.
 #[test]
-#[ignore = "KNOWN ENGINE BUG: a registry wildcard VS host is used as a literal sidecar domain"]
 fn registry_wildcard_is_not_a_literal_domain() {
     let yaml = format!(
         "{SERVICES}apiVersion: networking.istio.io/v1
@@ -118,7 +115,6 @@ spec:
 /// §2.4 (upstream `initVirtualServices`: every `.`/own-namespace entry files the VS as private
 /// to its namespace): both VSs are private to `default`, so the older name `r1` wins the host.
 #[test]
-#[ignore = "KNOWN ENGINE BUG: exportTo [\".\", other] is not ordered as private"]
 fn export_to_dot_and_other_is_private() {
     let yaml = format!(
         "{SERVICES}apiVersion: networking.istio.io/v1
@@ -152,7 +148,6 @@ spec:
 /// §1.4 "A cluster for a subset exists only if some visible DestinationRule defines it": the
 /// rule is exported to `default` only, the gateway runs in `istio-system` (503).
 #[test]
-#[ignore = "KNOWN ENGINE BUG: DestinationRule exportTo is ignored"]
 fn subset_of_invisible_destination_rule_is_503() {
     let yaml = format!(
         "{SERVICES}apiVersion: networking.istio.io/v1
@@ -189,7 +184,6 @@ spec:
 /// own `:80` stays ("dropped if a redirect port is emitted"; upstream `ApplyRedirect` zeroes
 /// `PortRedirect`, Envoy `processRequestHost` then keeps the port).
 #[test]
-#[ignore = "KNOWN ENGINE BUG: an elided redirect port still strips the Host's port"]
 fn elided_redirect_port_keeps_host_port() {
     let yaml = format!(
         "{SERVICES}apiVersion: networking.istio.io/v1
@@ -224,7 +218,6 @@ spec:
 /// host": `r1` has no route on port 80, so `r2` serves `svc-a` there (upstream: no wrapper for
 /// a VS without routes).
 #[test]
-#[ignore = "KNOWN ENGINE BUG: a VS without routes for the port still claims its host (registry)"]
 fn empty_vs_does_not_claim_a_service() {
     let yaml = format!(
         "{SERVICES}apiVersion: networking.istio.io/v1
@@ -257,7 +250,6 @@ spec:
 /// The same for a non-registry host: `a.example.com` of `r1` has no route on port 80, so the
 /// `*.example.com` domain of `r2` serves it.
 #[test]
-#[ignore = "KNOWN ENGINE BUG: a VS without routes for the port still claims its host (literal)"]
 fn empty_vs_does_not_claim_a_literal_host() {
     let yaml = format!(
         "{SERVICES}apiVersion: networking.istio.io/v1
@@ -291,7 +283,6 @@ spec:
 /// sorts Gateways by creationTimestamp): `gw2` is older, so its server's routes come first in
 /// the shared `x.example.com` virtual host.
 #[test]
-#[ignore = "KNOWN ENGINE BUG: servers of Gateways sharing a selector merge in manifest order"]
 fn servers_merge_in_gateway_creation_order() {
     let yaml = format!(
         "{SERVICES}apiVersion: networking.istio.io/v1
