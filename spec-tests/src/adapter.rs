@@ -1,5 +1,5 @@
 //! The adapter between the corpus runner and the `gatewright` core: compiles a
-//! test's objects into a [`Router`] and reports its decisions as [`Observed`].
+//! test's objects into a [`Router`](gatewright::Router) and reports its decisions as [`Observed`](crate::engine::Observed).
 
 use base64::Engine as _;
 use gatewright::{Action, Config, Connection, Request, Resources, Router};
