@@ -3,6 +3,7 @@
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use super::ingress::{Ingress, IngressClass, NETWORKING_GROUP};
 use super::model::{
     BackendTlsPolicy, ConfigMap, Gateway, GatewayClass, GrpcRoute, HttpRoute, L4Route, ListenerSet,
     Namespace, ReferenceGrant, Secret, Service,
@@ -46,6 +47,10 @@ pub enum Object {
     Secret(Secret),
     /// `ConfigMap`.
     ConfigMap(ConfigMap),
+    /// `networking.k8s.io/v1` `Ingress`.
+    Ingress(Ingress),
+    /// `networking.k8s.io/v1` `IngressClass`.
+    IngressClass(IngressClass),
 }
 
 /// The objects read from one or more manifests, in input order, plus the
@@ -327,8 +332,8 @@ impl Resources {
                 None,
             ));
         }
-        let known =
-            matches!(group.as_str(), GATEWAY_GROUP | "") && !matches!(kind.as_str(), "List");
+        let known = matches!(group.as_str(), GATEWAY_GROUP | NETWORKING_GROUP | "")
+            && !matches!(kind.as_str(), "List");
         let name_missing = match meta.and_then(|m| m.get("name")) {
             None | Some(Value::Null) => true,
             Some(Value::String(n)) => n.is_empty(),
@@ -366,17 +371,29 @@ impl Resources {
             ("", "Service") => Object::Service(typed(&value, origin, &err)?),
             ("", "Secret") => Object::Secret(typed(&value, origin, &err)?),
             ("", "ConfigMap") => Object::ConfigMap(typed(&value, origin, &err)?),
+            // Only v1: v1beta1 (removed in Kubernetes 1.22) has another backend shape.
+            (NETWORKING_GROUP, "Ingress") if api_version.ends_with("/v1") => {
+                Object::Ingress(typed(&value, origin, &err)?)
+            }
+            (NETWORKING_GROUP, "IngressClass") if api_version.ends_with("/v1") => {
+                Object::IngressClass(typed(&value, origin, &err)?)
+            }
             _ => {
                 let mut object_ref = object_ref;
                 if namespace.is_none() {
                     object_ref.namespace = None;
                 }
+                let hint = if group == NETWORKING_GROUP && kind.starts_with("Ingress") {
+                    " (only networking.k8s.io/v1 is read)"
+                } else {
+                    ""
+                };
                 self.diagnostics.push(Diagnostic::new(
                     Code::UnsupportedKind,
                     Severity::Info,
                     &object_ref,
                     "",
-                    format!("{api_version} {kind} is not read by gatewright; skipped"),
+                    format!("{api_version} {kind} is not read by gatewright; skipped{hint}"),
                 ));
                 return Ok(());
             }

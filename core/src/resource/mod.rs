@@ -1,6 +1,7 @@
 //! Stage 1, parse: faithful serde mirrors of the input objects and the loader
 //! that reads them from YAML or JSON.
 
+pub mod ingress;
 mod load;
 pub mod model;
 
