@@ -70,6 +70,7 @@ pub use diag::{
     Severity, StatusEntry, StatusParentRef, StatusReport, GATEWAY_GROUP,
 };
 pub use error::{CompileError, ParseError};
+pub use ir::INGRESS_CLASS_NAMESPACE;
 pub use resource::{Object, Resources};
 pub use route::{modify_path, pick, scale};
 pub use route::{

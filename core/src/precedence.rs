@@ -58,7 +58,9 @@ impl HostRank {
                 exact_chars: h.len(),
                 chars: h.len(),
             },
-            HostMatch::Wildcard(s) => HostRank {
+            // An Ingress wildcard ranks as a Gateway API one of the same length (the
+            // two never share a listener).
+            HostMatch::Wildcard(s) | HostMatch::SingleLabel(s) => HostRank {
                 exact_chars: 0,
                 chars: s.len() + 1,
             },
@@ -96,11 +98,20 @@ pub enum PathClass {
     Prefix,
     /// `RegularExpression`.
     Regex,
+    /// An Ingress default location ([`PathMatch::Fallback`]).
+    Fallback,
 }
 
 impl PathClass {
-    /// "Exact" path match, then "Prefix" path match, then (implementation-specific) regex.
-    pub const ORDER: [PathClass; 3] = [PathClass::Exact, PathClass::Prefix, PathClass::Regex];
+    /// "Exact" path match, then "Prefix" path match, then (implementation-specific)
+    /// regex; last the Ingress default location, which serves only what no path of
+    /// its host matches (ingress-nginx's `location /` default of each `server`).
+    pub const ORDER: [PathClass; 4] = [
+        PathClass::Exact,
+        PathClass::Prefix,
+        PathClass::Regex,
+        PathClass::Fallback,
+    ];
 
     fn position(self) -> usize {
         Self::ORDER
@@ -119,6 +130,8 @@ pub enum PathRank {
     Prefix(usize),
     /// `RegularExpression`, with the pattern length in characters.
     Regex(usize),
+    /// The Ingress default location (after every other path condition).
+    Fallback,
 }
 
 impl PathRank {
@@ -128,6 +141,7 @@ impl PathRank {
             PathMatch::Exact(_) => PathRank::Exact,
             PathMatch::Prefix(p) => PathRank::Prefix(p.chars().count()),
             PathMatch::Regex(p) => PathRank::Regex(p.as_str().chars().count()),
+            PathMatch::Fallback => PathRank::Fallback,
         }
     }
 
@@ -137,12 +151,13 @@ impl PathRank {
             PathRank::Exact => PathClass::Exact,
             PathRank::Prefix(_) => PathClass::Prefix,
             PathRank::Regex(_) => PathClass::Regex,
+            PathRank::Fallback => PathClass::Fallback,
         }
     }
 
     fn len(self) -> usize {
         match self {
-            PathRank::Exact => 0,
+            PathRank::Exact | PathRank::Fallback => 0,
             PathRank::Prefix(n) | PathRank::Regex(n) => n,
         }
     }
@@ -333,6 +348,7 @@ pub fn deciding_field(winner: &Key<'_>, loser: &Key<'_>) -> &'static str {
             (PathRank::Prefix(_), PathRank::Regex(_)) => {
                 "a PathPrefix match (ranked above RegularExpression)"
             }
+            (_, PathRank::Fallback) => "a path match (the default backend comes last)",
             _ => "a longer path match",
         }
     } else if winner.matching.method != loser.matching.method {

@@ -410,6 +410,13 @@ fn route_host_matches(h: &HostMatch, host: &str) -> bool {
     match h {
         HostMatch::Exact(name) => name == host,
         HostMatch::Wildcard(suffix) => host.ends_with(suffix.as_str()) && host.len() > suffix.len(),
+        // Kubernetes "Hostname wildcards": `*.foo.com` matches `bar.foo.com`, not
+        // `baz.bar.foo.com` nor `foo.com`: exactly one label before the suffix.
+        HostMatch::SingleLabel(suffix) => {
+            host.ends_with(suffix.as_str())
+                && host.len() > suffix.len()
+                && !host[..host.len() - suffix.len()].contains('.')
+        }
         HostMatch::Any => true,
         _ => false,
     }
@@ -469,6 +476,8 @@ fn match_holds(m: &Match, request: &Request<'_>) -> bool {
         PathMatch::Exact(p) => exact_path_matches(p, path),
         PathMatch::Prefix(p) => prefix_path_matches(p, path),
         regex @ PathMatch::Regex(_) => regex.matches(path),
+        // The Ingress default location: every path.
+        PathMatch::Fallback => true,
         _ => false,
     };
     path_ok
@@ -493,7 +502,9 @@ fn host_key(h: &HostMatch) -> HostKey {
     match h {
         HostMatch::Exact(name) => (Reverse(name.len()), Reverse(name.len())),
         // Characters of `*.example.com`, the `*` included.
-        HostMatch::Wildcard(suffix) => (Reverse(0), Reverse(1 + suffix.len())),
+        HostMatch::Wildcard(suffix) | HostMatch::SingleLabel(suffix) => {
+            (Reverse(0), Reverse(1 + suffix.len()))
+        }
         _ => (Reverse(0), Reverse(0)),
     }
 }
@@ -530,6 +541,7 @@ fn key(h: &HostMatch, m: &Match, route: &Route, rule: usize) -> Key {
         PathMatch::Exact(_) => (0, 0),
         PathMatch::Prefix(p) => (1, p.chars().count()),
         PathMatch::Regex(re) => (2, re.as_str().chars().count()),
+        // The Ingress default location comes after every path.
         _ => (3, 0),
     };
     Key {

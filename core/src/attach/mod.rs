@@ -847,6 +847,7 @@ fn attach_gateway<'r>(
             namespace: namespace.clone(),
             name: gw.metadata.name.clone(),
             listeners: ir_listeners,
+            host_fallthrough: None,
         });
         ir.gateways.len() - 1
     });
