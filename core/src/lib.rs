@@ -65,9 +65,9 @@ mod route;
 pub use attach::parse_duration_ms;
 pub use config::{Config, DEFAULT_REGEX_SIZE_LIMIT};
 pub use diag::{
-    Code, Condition, Diagnostic, GatewayClassStatus, GatewayStatus, GroupKind, ListenerStatus,
-    ObjectRef, ObjectStatus, PolicyAncestorStatus, PolicyStatus, RouteParentStatus, RouteStatus,
-    Severity, StatusEntry, StatusParentRef, StatusReport, GATEWAY_GROUP,
+    Code, Condition, Diagnostic, GatewayClassStatus, GatewayStatus, GroupKind, IngressStatus,
+    ListenerStatus, ObjectRef, ObjectStatus, PolicyAncestorStatus, PolicyStatus, RouteParentStatus,
+    RouteStatus, Severity, StatusEntry, StatusParentRef, StatusReport, GATEWAY_GROUP,
 };
 pub use error::{CompileError, ParseError};
 pub use ir::INGRESS_CLASS_NAMESPACE;

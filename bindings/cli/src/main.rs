@@ -107,6 +107,11 @@ struct RouteArgs {
     /// The Gateway the request enters (needed when the input has several).
     #[arg(long, value_name = "NS/NAME", value_parser = parse_gateway, conflicts_with = "mesh_from")]
     gateway: Option<(String, String)>,
+    /// Enter through the Gateway gatewright synthesizes for this IngressClass
+    /// (the same as --gateway IngressClass/NAME). Needed when the input has several
+    /// Gateways or IngressClasses.
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["gateway", "mesh_from"])]
+    ingress_class: Option<String>,
     /// Enter through this listener (by name) instead of choosing by port and host.
     /// HTTP and gRPC only.
     #[arg(long, value_name = "NAME", conflicts_with_all = ["port", "mesh_from"])]
@@ -252,6 +257,7 @@ fn route(args: &RouteArgs) -> Result<ExitCode, Failure> {
     if matches!(decision.action, gatewright::Action::Reject { .. })
         && decision.matched.is_none()
         && args.gateway.is_none()
+        && args.ingress_class.is_none()
         && gateways.len() > 1
     {
         let names: Vec<String> = gateways
@@ -306,6 +312,9 @@ fn route_request(
         .headers(&headers);
     if let Some((ns, name)) = &args.gateway {
         request = request.gateway(ns, name);
+    }
+    if let Some(class) = &args.ingress_class {
+        request = request.ingress_class(class);
     }
     if let Some(listener) = &args.listener {
         request = request.listener(listener);
@@ -386,6 +395,9 @@ fn route_connection(
     }
     if let Some((ns, name)) = &args.gateway {
         conn = conn.gateway(ns, name);
+    }
+    if let Some(class) = &args.ingress_class {
+        conn = conn.gateway(gatewright::INGRESS_CLASS_NAMESPACE, class);
     }
     let explanation = args
         .explain

@@ -3,6 +3,7 @@
 //! status for every object, and diagnostics.
 
 mod hostname;
+pub(crate) mod ingress;
 mod lower;
 mod policy;
 mod refs;
@@ -291,6 +292,10 @@ pub(crate) fn attach(resources: &Resources, config: &Config) -> Attached {
 
     resolve_http_grpc_conflicts(&mut ir, &mut gateways, &mut status, &mut diagnostics);
 
+    // Ingress: one Gateway per IngressClass of ours (see `ingress`).
+    let ingress_plan = ingress::plan(objects, &refs, config, &mut diagnostics);
+    ingress::lower(&ingress_plan, &mut ir);
+
     // Gateway and ListenerSet status, now that attachedRoutes are known.
     let mut gateway_entries = Vec::new();
     for state in gateways {
@@ -396,6 +401,7 @@ pub(crate) fn attach(resources: &Resources, config: &Config) -> Attached {
         .into_iter()
         .chain(gateway_entries)
         .chain(routes)
+        .chain(ingress_plan.statuses)
         .collect();
 
     Attached {
