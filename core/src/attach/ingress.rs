@@ -825,7 +825,7 @@ impl ClassBuilder<'_, '_> {
     fn create_servers(&mut self) -> Vec<Vec<Option<usize>>> {
         let mut by_host: HashMap<ServerHost, usize> = HashMap::new();
         by_host.insert(ServerHost::CatchAll, 0);
-        let mut hosts = Vec::new();
+        let mut hosts: Vec<Vec<Option<ServerHost>>> = Vec::new();
         for k in 0..self.ingresses.len() {
             let ing = self.ingresses[k].ingress;
             let canary = self.is_canary(k);
@@ -853,7 +853,7 @@ impl ClassBuilder<'_, '_> {
                     }
                 }
             }
-            let mut rule_hosts = Vec::new();
+            let mut rule_hosts: Vec<Option<ServerHost>> = Vec::new();
             for (i, rule) in ing.spec.rules.iter().enumerate() {
                 let host = match rule.host.as_deref().filter(|h| !h.is_empty()) {
                     None => Ok(ServerHost::CatchAll),
@@ -873,28 +873,37 @@ impl ClassBuilder<'_, '_> {
                         continue;
                     }
                 };
+                if canary {
+                    // Canary Ingresses create no server; their hosts are looked up
+                    // once every server exists (below).
+                    rule_hosts.push(Some(host));
+                    continue;
+                }
                 let index = match by_host.get(&host) {
                     Some(&s) => s,
-                    None if canary => {
-                        // Canary Ingresses create no server; their hosts must exist.
-                        rule_hosts.push(None);
-                        continue;
-                    }
                     None => {
                         let d = default.clone().map(|backend| DefaultBackend {
                             ingress: k,
                             backend,
                         });
                         self.servers.push(Server::new(host.clone(), Some(k), d));
-                        by_host.insert(host, self.servers.len() - 1);
+                        by_host.insert(host.clone(), self.servers.len() - 1);
                         self.servers.len() - 1
                     }
                 };
-                rule_hosts.push(Some(index));
+                rule_hosts.push(Some(host));
+                debug_assert!(index < self.servers.len());
             }
             hosts.push(rule_hosts);
         }
         hosts
+            .into_iter()
+            .map(|list| {
+                list.into_iter()
+                    .map(|h| h.and_then(|h| by_host.get(&h).copied()))
+                    .collect()
+            })
+            .collect()
     }
 
     /// ingress-nginx `createServers`, "configure default location, alias, and SSL":
