@@ -54,6 +54,7 @@
 mod attach;
 mod compile;
 mod config;
+pub mod convert;
 mod diag;
 mod error;
 pub mod ir;

@@ -15,7 +15,8 @@ pub use lower::parse_duration_ms;
 use self::hostname::intersect;
 pub(crate) use self::hostname::listener_specificity;
 use self::lower::{LoweredRoute, Lowerer};
-use self::refs::{ns_of, secret_is_tls_pair, RefIndex};
+pub(crate) use self::refs::RefIndex;
+use self::refs::{ns_of, secret_is_tls_pair};
 use crate::config::Config;
 use crate::diag::{
     Code, Condition, Diagnostic, GatewayClassStatus, GatewayStatus, GroupKind, ListenerStatus,
