@@ -92,7 +92,13 @@ fn codes(r: &Router) -> Vec<Code> {
 /// Paths are numbered s1, s2, s3 in order; `-` is the default backend (s6).
 #[test]
 fn path_type_examples_table() {
-    let rows: &[(&[(&str, &str)], &str, &str)] = &[
+    /// (pathType and path of each path, request path, expected backend).
+    type Row = (
+        &'static [(&'static str, &'static str)],
+        &'static str,
+        &'static str,
+    );
+    let rows: &[Row] = &[
         (&[("Prefix", "/")], "/anything/at/all", "s1"),
         (&[("Exact", "/foo")], "/foo", "s1"),
         (&[("Exact", "/foo")], "/bar", "-"),

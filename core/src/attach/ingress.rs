@@ -1371,15 +1371,17 @@ impl ClassBuilder<'_, '_> {
     /// has no endpoints, or a primary without endpoints, takes no traffic
     /// (`balancer.lua`: no balancer → primary / 503).
     fn merge_canaries(&mut self, hosts: &[Vec<Option<usize>>]) {
+        /// (server, path and whether Exact, or `None` for `defaultBackend`; backend; field)
+        type CanaryPath = (usize, Option<(String, bool)>, PlanBackend, String);
         type Upstream = (String, String, String);
         let mut alternatives: Vec<(Upstream, usize)> = Vec::new();
-        for k in 0..self.ingresses.len() {
+        for (k, rule_hosts) in hosts.iter().enumerate() {
             let Some(spec) = self.ingresses[k].anns.canary.clone() else {
                 continue;
             };
             let ing = self.ingresses[k].ingress;
             // (server, path or None for the default backend, exact, backend, field)
-            let mut wanted: Vec<(usize, Option<(String, bool)>, PlanBackend, String)> = Vec::new();
+            let mut wanted: Vec<CanaryPath> = Vec::new();
             if let Some(b) = &ing.spec.default_backend {
                 if let Some(backend) = self.backend(k, b, "spec.defaultBackend") {
                     wanted.push((0, None, backend, "spec.defaultBackend".into()));
@@ -1387,8 +1389,8 @@ impl ClassBuilder<'_, '_> {
             }
             for (i, rule) in ing.spec.rules.iter().enumerate() {
                 let Some(http) = &rule.http else { continue };
-                let Some(s) = hosts[k].get(i).copied().flatten() else {
-                    if hosts[k].get(i).is_some_and(Option::is_none)
+                let Some(s) = rule_hosts.get(i).copied().flatten() else {
+                    if rule_hosts.get(i).is_some_and(Option::is_none)
                         && rule.host.as_deref().is_some_and(|h| parse_host(h).is_ok())
                     {
                         self.diag(

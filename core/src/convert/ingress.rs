@@ -575,7 +575,7 @@ impl ClassConverter<'_, '_> {
                 paths.push((format!("{trimmed}x"), what("a sibling")));
                 paths.push((format!("{trimmed}/x?q=1"), what("a child with a query")));
             }
-            if base.ends_with('/') && trimmed.len() > 0 {
+            if base.ends_with('/') && !trimmed.is_empty() {
                 paths.push((trimmed.to_owned(), what("the path without its trailing /")));
             } else if !loc.exact {
                 paths.push((format!("{trimmed}/"), what("the path with a trailing /")));
