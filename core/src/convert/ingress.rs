@@ -702,6 +702,14 @@ fn push_rules(
     canary: Option<&ingress::Canary>,
 ) {
     let matches = |header: Option<(&str, &str)>| -> Option<Vec<HttpRouteMatch>> {
+        // `PathPrefix /` alone is what a rule without matches means (`HTTPRouteRule.Matches`
+        // default): written that way, as for a default backend.
+        let root = paths.len() == 1
+            && paths[0].kind.as_deref() == Some("PathPrefix")
+            && paths[0].value.as_deref() == Some("/");
+        if root && header.is_none() {
+            return None;
+        }
         Some(
             paths
                 .iter()
