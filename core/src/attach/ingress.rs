@@ -470,6 +470,7 @@ pub(crate) fn plan<'r>(
             canaries: Vec::new(),
             unresolved: HashMap::new(),
             merged: HashSet::new(),
+            location_index: HashMap::new(),
         };
         builder.build();
         let index: HashMap<&ObjectRef, usize> = builder
@@ -791,6 +792,8 @@ struct ClassBuilder<'a, 'r> {
     unresolved: HashMap<usize, String>,
     /// Canary Ingresses that joined a primary.
     merged: HashSet<usize>,
+    /// Locations by (server, Exact?, path) while they are added.
+    location_index: HashMap<(usize, (bool, String)), usize>,
 }
 
 impl ClassBuilder<'_, '_> {
@@ -995,11 +998,11 @@ impl ClassBuilder<'_, '_> {
                     else {
                         continue;
                     };
-                    let key = location_key(&path, exact);
-                    if let Some(other) = self.servers[s]
-                        .locations
-                        .iter()
-                        .find(|l| location_key(&l.path, l.exact) == key)
+                    let key = (s, location_key(&path, exact));
+                    if let Some(other) = self
+                        .location_index
+                        .get(&key)
+                        .map(|&l| &self.servers[s].locations[l])
                     {
                         let owner = if other.ingress == k {
                             format!("{} ({})", self.ingresses[k].object, other.field)
@@ -1023,6 +1026,8 @@ impl ClassBuilder<'_, '_> {
                     // `needsRewrite`: a target that differs from the path.
                     let rewrite_target = anns.rewrite_target.clone().filter(|t| *t != path);
                     let regex_trigger = anns.use_regex || rewrite_target.is_some();
+                    self.location_index
+                        .insert(key, self.servers[s].locations.len());
                     self.servers[s].locations.push(Location {
                         ingress: k,
                         field,
@@ -1587,15 +1592,18 @@ pub(crate) fn lower(plan: &Plan<'_>, ir: &mut Ir) {
             ..http.clone()
         };
         for server in &class.servers {
-            for (k, planned) in class.ingresses.iter().enumerate() {
+            // Ingresses with a route on this server: those with locations, the
+            // default backend's, and the creator, whose route claims the host even
+            // without rules (so that a request for it never reaches another server).
+            let mut owners: Vec<usize> = server.locations.iter().map(|l| l.ingress).collect();
+            owners.extend(server.default.as_ref().map(|d| d.ingress));
+            owners.extend(server.creator);
+            owners.sort_unstable();
+            owners.dedup();
+            for k in owners {
+                let planned = &class.ingresses[k];
                 let owns_fallback = server.default.as_ref().is_some_and(|d| d.ingress == k)
                     || (server.default.is_none() && server.creator == Some(k));
-                let has_locations = server.locations.iter().any(|l| l.ingress == k);
-                // The creator's route claims the host even without rules, so that
-                // a request for it never reaches another server.
-                if !has_locations && !owns_fallback && server.creator != Some(k) {
-                    continue;
-                }
                 let secure = route_rules(class, server, k, owns_fallback, false);
                 let plain = route_rules(class, server, k, owns_fallback, true);
                 let route = |rules: Vec<Rule>| Route {

@@ -96,6 +96,7 @@ pub fn ingress_to_gateway(resources: &Resources) -> Conversion {
             diagnostics: &mut diagnostics,
             objects: &mut out,
             probes: Vec::new(),
+            seen: HashSet::new(),
             route_names: HashSet::new(),
         };
         let gateway = converter.convert();
@@ -118,6 +119,8 @@ struct ClassConverter<'a, 'r> {
     diagnostics: &'a mut Vec<Diagnostic>,
     objects: &'a mut Vec<Object>,
     probes: Vec<Probe>,
+    /// Probes already sent (without their reason).
+    seen: HashSet<Probe>,
     route_names: HashSet<(String, String)>,
 }
 
@@ -610,7 +613,6 @@ impl ClassConverter<'_, '_> {
         } else {
             &[0]
         };
-        let mut seen: HashSet<Probe> = self.probes.iter().cloned().collect();
         for (h, (host, host_why)) in hosts.iter().enumerate() {
             let schemes: &[&'static str] =
                 if has_https && h < tls_hosts && server.tls.as_ref().is_some_and(|t| t.resolved) {
@@ -634,7 +636,7 @@ impl ClassConverter<'_, '_> {
                                 why: String::new(),
                                 ..probe.clone()
                             };
-                            if seen.insert(key) {
+                            if self.seen.insert(key) {
                                 self.probes.push(probe);
                             }
                         }
