@@ -34,7 +34,8 @@
 //!   hostname), then the most specific matching TLSRoute hostname; TCP/UDP: every attached
 //!   route; then oldest, `{namespace}/{name}`; first rule; weighted backend; invalid → reject.
 //!
-//! * Ingress classes (§7, the Gateways named `IngressClass/<class>`): see [`route_ingress`].
+//! * Ingress classes (the Gateways named `IngressClass/<class>`; not in `SEMANTICS.md`, transcribed
+//!   from the Kubernetes Ingress page and ingress-nginx): see [`route_ingress`].
 //!
 //! CORS preflights are not modelled (the generators never send `OPTIONS` with `Origin`).
 
@@ -573,7 +574,7 @@ fn key(h: &HostMatch, m: &Match, route: &Route, rule: usize) -> Key {
     }
 }
 
-// --- Ingress (SEMANTICS §7) -------------------------------------------------------------------
+// --- Ingress (Kubernetes "Ingress" page + ingress-nginx) ------------------------------------
 
 /// An Ingress class, transcribed from the Kubernetes text
 /// (<https://kubernetes.io/docs/concepts/services-networking/ingress/>) and the ingress-nginx
@@ -665,7 +666,7 @@ pub fn route_ingress(ir: &Ir, g: usize, request: &Request<'_>, entropy: u64) -> 
     RefDecision::Matched(found)
 }
 
-/// §7 precedence, smaller wins, fields in the order of the text.
+/// Ingress precedence, smaller wins, fields in the order of the text.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct IngressKey {
     /// The default location comes after every path.

@@ -852,7 +852,16 @@ impl Conversion {
         &self.diagnostics
     }
 
-    /// The Gateway written for an IngressClass, as `(namespace, name)`.
+    /// The Gateway written for an IngressClass, as `(namespace, name)`: named after
+    /// the class, in the namespace its Ingresses share (else the oldest one's).
+    ///
+    /// ```
+    /// let yaml = include_str!("../../../examples/ingress/15-classes.yaml");
+    /// let conversion = gatewright::convert::ingress_to_gateway(&gatewright::Resources::from_yaml(yaml)?);
+    /// assert_eq!(conversion.gateway_of("internal"), Some(("corp", "internal")));
+    /// assert_eq!(conversion.gateway_of("missing"), None);
+    /// # Ok::<(), gatewright::ParseError>(())
+    /// ```
     pub fn gateway_of(&self, class: &str) -> Option<(&str, &str)> {
         self.classes
             .iter()
