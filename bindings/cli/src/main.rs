@@ -488,7 +488,7 @@ fn convert(args: &ConvertArgs) -> Result<ExitCode, Failure> {
     }
     let proof = conversion
         .prove(&resources)
-        .map_err(|e| Failure::Input(format!("the converted resources do not read back: {e}")))?;
+        .map_err(|e| Failure::Input(format!("cannot prove the conversion: {e}")))?;
     for difference in proof.differences() {
         report.push_str(&format!("differs: {difference}\n"));
     }

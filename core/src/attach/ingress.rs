@@ -1187,7 +1187,7 @@ impl ClassBuilder<'_, '_> {
                 .find(|p| p.name.as_deref() == Some(name.as_str()))
                 .map(|p| p.port)
                 .ok_or_else(|| format!("Service {display} has no port named {name:?}")),
-            (None, None, Some(_)) => unreachable!("checked above"),
+            (None, None, Some(_)) => Err(format!("Service {display}: no port given")),
         };
         let target = match &port {
             Ok(p) => BackendTarget::Service {

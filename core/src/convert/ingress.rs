@@ -39,7 +39,7 @@ use crate::attach::ingress::{
 use crate::attach::RefIndex;
 use crate::config::Config;
 use crate::diag::{Code, Diagnostic, Severity, GATEWAY_GROUP};
-use crate::error::ParseError;
+use crate::error::CompileError;
 use crate::ir::{BackendTarget, PathModifier};
 use crate::resource::model::{
     AllowedRoutes, Gateway, GatewaySpec, HttpBackendRef, HttpHeaderMatch, HttpPathMatch,
@@ -902,13 +902,17 @@ impl Conversion {
     /// and Envoy's virtual hosts do.
     ///
     /// # Errors
-    /// A [`ParseError`] if the converted text cannot be read back (a bug).
-    pub fn prove(&self, original: &Resources) -> Result<Proof, ParseError> {
-        let ingress_side = Router::compile(original).unwrap_or_else(|_| unreachable_router());
+    /// A [`CompileError`] when either side cannot be compiled at all (a global
+    /// limit), or the converted text does not read back (which would be a bug).
+    pub fn prove(&self, original: &Resources) -> Result<Proof, CompileError> {
+        let ingress_side = Router::compile(original)?;
         #[cfg(feature = "yaml")]
-        let mut converted = Resources::from_yaml(&self.to_yaml())?;
+        let reread = Resources::from_yaml(&self.to_yaml());
         #[cfg(not(feature = "yaml"))]
-        let mut converted = Resources::from_json(&self.to_json())?;
+        let reread = Resources::from_json(&self.to_json());
+        let mut converted = reread.map_err(|e| CompileError {
+            message: format!("the converted resources do not read back: {e}"),
+        })?;
         for object in original.objects() {
             if matches!(
                 object,
@@ -920,8 +924,7 @@ impl Conversion {
                 converted.push(object.clone());
             }
         }
-        let gateway_side = Router::compile_with(&converted, Config::new().host_fallthrough(false))
-            .unwrap_or_else(|_| unreachable_router());
+        let gateway_side = Router::compile_with(&converted, Config::new().host_fallthrough(false))?;
         let mut proof = Proof::default();
         for class in &self.classes {
             for probe in &class.probes {
@@ -961,12 +964,6 @@ impl Conversion {
         }
         Ok(proof)
     }
-}
-
-/// Compilation fails only for global limits, which a conversion never reaches;
-/// an empty router keeps `prove` total.
-fn unreachable_router() -> Router {
-    Router::compile(&Resources::new()).unwrap_or_else(|_| unreachable!("an empty input compiles"))
 }
 
 /// The result of [`Conversion::prove`].
