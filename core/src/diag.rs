@@ -161,6 +161,34 @@ codes! {
     UnknownSubset = "unknown-subset",
     /// An Istio VirtualService names a Gateway that does not exist or does not admit its hosts.
     UnboundVirtualService = "unbound-virtual-service",
+    /// An Ingress names an IngressClass (`spec.ingressClassName` or the legacy
+    /// annotation) that does not exist; the Ingress is not served.
+    IngressClassNotFound = "ingress-class-not-found",
+    /// An Ingress has no class and there is no default IngressClass (or several);
+    /// the Ingress is not served.
+    NoIngressClass = "no-ingress-class",
+    /// An Ingress's class belongs to another controller (see `Config::controller_name`);
+    /// the Ingress is ignored.
+    IngressClassNotOurs = "ingress-class-not-ours",
+    /// An Ingress path of type `ImplementationSpecific` is treated as `Prefix` (as ingress-nginx does).
+    ImplementationSpecificPath = "implementation-specific-path",
+    /// Two Ingress paths of one host have the same path and type; the older Ingress
+    /// (then the first path) keeps it, the other is not served.
+    IngressPathConflict = "ingress-path-conflict",
+    /// An Ingress annotation is not implemented: a warning when it changes routing
+    /// in ingress-nginx, information otherwise.
+    UnsupportedAnnotation = "unsupported-annotation",
+    /// An Ingress annotation has a value that cannot be parsed; its default applies.
+    InvalidAnnotation = "invalid-annotation",
+    /// `use-regex` or `rewrite-target` turns every path of a host into a
+    /// case-insensitive regular expression prefix (ingress-nginx semantics).
+    IngressRegexHost = "ingress-regex-host",
+    /// A canary Ingress has no primary path to join (or another canary already
+    /// joined it); it receives no traffic.
+    CanaryNotMerged = "canary-not-merged",
+    /// `gatewright convert`: something in the Ingress has no exact Gateway API
+    /// equivalent; the converted resources behave differently where described.
+    ConversionGap = "conversion-gap",
 }
 
 impl fmt::Display for Code {
@@ -378,6 +406,22 @@ pub enum ObjectStatus {
     Route(RouteStatus),
     /// A policy.
     Policy(PolicyStatus),
+    /// An Ingress.
+    Ingress(IngressStatus),
+}
+
+/// What gatewright decided about an Ingress. Kubernetes' Ingress status has no
+/// conditions (only load-balancer addresses), so these are gatewright's own:
+/// `Served` (True when an IngressClass of ours serves it, with the reason
+/// otherwise) and `ResolvedRefs` (False when a backend does not resolve).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Default)]
+#[non_exhaustive]
+pub struct IngressStatus {
+    /// The IngressClass that serves it, when resolved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub class: Option<String>,
+    /// Conditions (`Served`, `ResolvedRefs`).
+    pub conditions: Vec<Condition>,
 }
 
 /// Status of every object the engine reports on, in input order.

@@ -60,7 +60,23 @@ pub struct Gateway {
     pub name: String,
     /// Listeners in spec order (including ones that are not programmed).
     pub listeners: Vec<Listener>,
+    /// Overrides [`Config::host_fallthrough`](crate::Config::host_fallthrough) for
+    /// this Gateway. `Some(false)` for the Gateways synthesized for IngressClasses:
+    /// ingress-nginx selects one `server` block by host name and never consults a
+    /// less specific one (see [`INGRESS_CLASS_NAMESPACE`]).
+    pub host_fallthrough: Option<bool>,
 }
+
+/// The namespace of the Gateway synthesized for each IngressClass: the Gateway of
+/// class `nginx` is `IngressClass/nginx`. Kubernetes namespaces are lower-case DNS
+/// labels, so this name never collides with a real Gateway's namespace.
+///
+/// ```
+/// use gatewright::{Request, INGRESS_CLASS_NAMESPACE};
+/// let req = Request::new("GET", "shop.example.com", "/").ingress_class("nginx");
+/// assert_eq!(req.get_gateway(), Some((INGRESS_CLASS_NAMESPACE, "nginx")));
+/// ```
+pub const INGRESS_CLASS_NAMESPACE: &str = "IngressClass";
 
 /// Listener protocol (only those the engine serves).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -118,6 +134,11 @@ pub enum HostMatch {
     /// A wildcard, stored as its suffix including the leading dot (`*.example.com` → `.example.com`).
     /// It matches any host with at least one more label (never the bare suffix).
     Wildcard(String),
+    /// An Ingress wildcard, stored as its suffix like [`HostMatch::Wildcard`]: it
+    /// matches hosts with exactly one more label. Kubernetes docs, "Hostname
+    /// wildcards": `*.foo.com` matches `bar.foo.com` but not `baz.bar.foo.com` nor
+    /// `foo.com` (<https://kubernetes.io/docs/concepts/services-networking/ingress/>).
+    SingleLabel(String),
     /// Every host.
     #[default]
     Any,
@@ -142,6 +163,10 @@ impl HostMatch {
     /// let w = HostMatch::parse(Some("*.example.com"));
     /// assert!(w.matches("a.b.example.com"));
     /// assert!(!w.matches("example.com"));
+    /// // An Ingress wildcard covers one label only.
+    /// let one = HostMatch::SingleLabel(".example.com".into());
+    /// assert!(one.matches("a.example.com") && !one.matches("a.b.example.com"));
+    /// assert_eq!(one.to_string(), "*.example.com");
     /// ```
     pub fn matches(&self, host: &str) -> bool {
         match self {
@@ -150,6 +175,9 @@ impl HostMatch {
             HostMatch::Wildcard(suffix) => {
                 host.len() > suffix.len() && host.ends_with(suffix.as_str())
             }
+            HostMatch::SingleLabel(suffix) => host
+                .strip_suffix(suffix.as_str())
+                .is_some_and(|label| !label.is_empty() && !label.contains('.')),
             HostMatch::Any => true,
         }
     }
@@ -159,7 +187,9 @@ impl fmt::Display for HostMatch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             HostMatch::Exact(h) => f.write_str(h),
-            HostMatch::Wildcard(s) => write!(f, "*{s}"),
+            // Both wildcard kinds are written `*.suffix`, as in their manifests (a
+            // listener never carries both: only Ingress classes use SingleLabel).
+            HostMatch::Wildcard(s) | HostMatch::SingleLabel(s) => write!(f, "*{s}"),
             HostMatch::Any => f.write_str("*"),
         }
     }
@@ -183,6 +213,8 @@ pub enum RouteKind {
     Tcp,
     /// UDPRoute.
     Udp,
+    /// A `networking.k8s.io/v1` Ingress (the rules of one host of one Ingress).
+    Ingress,
 }
 
 impl RouteKind {
@@ -194,6 +226,21 @@ impl RouteKind {
             RouteKind::Tls => "TLSRoute",
             RouteKind::Tcp => "TCPRoute",
             RouteKind::Udp => "UDPRoute",
+            RouteKind::Ingress => "Ingress",
+        }
+    }
+
+    /// The API group of the kind.
+    ///
+    /// ```
+    /// use gatewright::ir::RouteKind;
+    /// assert_eq!(RouteKind::Ingress.group(), "networking.k8s.io");
+    /// assert_eq!(RouteKind::Http.group(), "gateway.networking.k8s.io");
+    /// ```
+    pub fn group(self) -> &'static str {
+        match self {
+            RouteKind::Ingress => crate::resource::ingress::NETWORKING_GROUP,
+            _ => crate::diag::GATEWAY_GROUP,
         }
     }
 
@@ -203,7 +250,9 @@ impl RouteKind {
     }
 }
 
-/// A route: an HTTPRoute or a GRPCRoute.
+/// A route: an HTTPRoute, a GRPCRoute, an L4 route, or the rules of one host of
+/// an Ingress (one Ingress lowers into several routes: one per host, and one more
+/// for the HTTP listener when some of its paths redirect to HTTPS there).
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Route {
@@ -297,6 +346,10 @@ pub enum PathMatch {
     Prefix(String),
     /// A regular expression that must match the whole path.
     Regex(Pattern),
+    /// Every path, ranked after every other path condition of its host: the
+    /// default location of an ingress-nginx `server` (the Ingress `defaultBackend`
+    /// of the host, or of the catch-all server).
+    Fallback,
 }
 
 impl PathMatch {
@@ -313,6 +366,7 @@ impl PathMatch {
             PathMatch::Exact(p) => p == path,
             PathMatch::Prefix(p) => prefix_matches(p, path),
             PathMatch::Regex(re) => re.is_match(path),
+            PathMatch::Fallback => true,
         }
     }
 }
@@ -403,6 +457,57 @@ impl Pattern {
     pub fn is_match(&self, text: &str) -> bool {
         self.regex.is_match(Input::new(text))
     }
+
+    /// Matches the whole `text` and returns `template` with nginx-style capture
+    /// references `$1`–`$9` replaced by the groups' text (`$0` is the whole match;
+    /// a group that did not participate is empty). `None` when `text` does not match.
+    ///
+    /// ```
+    /// use gatewright::ir::Pattern;
+    /// let re = Pattern::new("(?i)/something(/|$)(.*)", 1 << 20)?;
+    /// assert_eq!(re.expand("/something/new", "/$2").as_deref(), Some("/new"));
+    /// assert_eq!(re.expand("/SOMETHING", "/$2").as_deref(), Some("/"));
+    /// assert_eq!(re.expand("/other", "/$2"), None);
+    /// # Ok::<(), String>(())
+    /// ```
+    pub fn expand(&self, text: &str, template: &str) -> Option<String> {
+        let mut caps = self.regex.create_captures();
+        self.regex.captures(Input::new(text), &mut caps);
+        if !caps.is_match() {
+            return None;
+        }
+        Some(expand_template(template, |group| {
+            caps.get_group(group)
+                .and_then(|span| text.get(span.range()))
+        }))
+    }
+}
+
+/// `template` with each `$0`–`$9` replaced by `group(n)` (empty when `None`), as
+/// nginx expands captures in a `rewrite` replacement. A `$` not followed by a
+/// digit is kept.
+pub(crate) fn expand_template<'t>(
+    template: &str,
+    group: impl Fn(usize) -> Option<&'t str>,
+) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        match after.bytes().next().filter(u8::is_ascii_digit) {
+            Some(d) => {
+                out.push_str(group(usize::from(d - b'0')).unwrap_or(""));
+                rest = &after[1..];
+            }
+            None => {
+                out.push('$');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 impl fmt::Debug for Pattern {
@@ -519,6 +624,10 @@ pub enum PathModifier {
     ReplaceFullPath(String),
     /// Replace the matched `PathPrefix`.
     ReplacePrefixMatch(String),
+    /// Replace the whole path by this template, with `$1`–`$9` taken from the
+    /// capture groups of the rule's matched `RegularExpression` path (ingress-nginx
+    /// `rewrite-target`: `rewrite "(?i)<path>" <target> break;`). See [`Pattern::expand`].
+    RegexSubstitution(String),
 }
 
 /// `RequestRedirect`.

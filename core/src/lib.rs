@@ -2,10 +2,13 @@
 //!
 //! An embeddable routing engine for the resources Kubernetes platforms already
 //! use. It reads Gateway API manifests (GatewayClass, Gateway, HTTPRoute,
-//! ReferenceGrant, plus the Namespaces, Services and Secrets they refer to),
-//! validates and attaches them as a controller would (with Kubernetes-shaped
-//! status), and compiles them into an immutable [`Router`] that answers "this
-//! request, on this listener: which rule wins, which backend, which filters, and why".
+//! ReferenceGrant, plus the Namespaces, Services and Secrets they refer to) and
+//! Kubernetes Ingresses (each IngressClass served as a Gateway `IngressClass/<name>`,
+//! with ingress-nginx semantics), validates and attaches them as a controller would
+//! (with Kubernetes-shaped status), and compiles them into an immutable [`Router`]
+//! that answers "this request, on this listener: which rule wins, which backend,
+//! which filters, and why". [`convert`] turns Ingresses into Gateway API resources
+//! and proves that both route alike.
 //!
 //! The crate does no I/O: inputs are strings and values, outputs are values,
 //! and randomness for weighted choices is passed in as a `u64`.
@@ -21,7 +24,9 @@
 //!
 //! * [`resource`]: serde mirrors of the input objects and the multi-document loader.
 //! * `attach`: listeners, `allowedRoutes`, parentRefs, hostname intersection,
-//!   ReferenceGrants, backend resolution, status conditions.
+//!   ReferenceGrants, backend resolution, status conditions; Ingress classes,
+//!   servers and locations (ingress-nginx's model).
+//! * [`convert`]: Ingress → Gateway API, and the proof that both route alike.
 //! * [`ir`]: the validated, source-independent routing table.
 //! * [`precedence`]: the one place where Gateway API ordering is encoded.
 //! * `compile` and `route`: indexes and lookup.
@@ -54,6 +59,7 @@
 mod attach;
 mod compile;
 mod config;
+pub mod convert;
 mod diag;
 mod error;
 pub mod ir;
@@ -67,12 +73,13 @@ mod route;
 pub use attach::parse_duration_ms;
 pub use config::{Config, DEFAULT_REGEX_SIZE_LIMIT};
 pub use diag::{
-    Code, Condition, Diagnostic, GatewayClassStatus, GatewayStatus, GroupKind, ListenerStatus,
-    ObjectRef, ObjectStatus, PolicyAncestorStatus, PolicyStatus, RouteParentStatus, RouteStatus,
-    Severity, StatusEntry, StatusParentRef, StatusReport, GATEWAY_GROUP,
+    Code, Condition, Diagnostic, GatewayClassStatus, GatewayStatus, GroupKind, IngressStatus,
+    ListenerStatus, ObjectRef, ObjectStatus, PolicyAncestorStatus, PolicyStatus, RouteParentStatus,
+    RouteStatus, Severity, StatusEntry, StatusParentRef, StatusReport, GATEWAY_GROUP,
 };
 pub use error::{CompileError, ParseError};
 pub use istio::Workload;
+pub use ir::INGRESS_CLASS_NAMESPACE;
 pub use resource::{Object, Resources};
 pub use route::{modify_path, pick, scale};
 pub use route::{

@@ -320,6 +320,8 @@ fn shadowing(
                     }
                 }
             }
+            // An Ingress default location exists to be shadowed: never reported.
+            PathMatch::Fallback => {}
         }
         for bucket in buckets {
             if budget < bucket.len() {
@@ -351,6 +353,8 @@ fn shadowing(
             PathMatch::Exact(e) => exact.entry(e.as_str()),
             PathMatch::Prefix(p) => prefixes.entry(normalize_prefix(p)),
             PathMatch::Regex(re) => regex_sources.entry(re.as_str()),
+            // A default location covers nothing that ranks after it.
+            PathMatch::Fallback => continue,
         };
         bucket.or_default().push(i);
     }

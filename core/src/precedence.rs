@@ -34,6 +34,40 @@
 //! regex above prefix instead; the workload marks requests whose answer
 //! depends on that choice (`regex_order_sensitive`).
 
+//!
+//! # Ingress
+//!
+//! Routes lowered from Ingresses use the same key. Kubernetes, "Multiple matches"
+//! (<https://kubernetes.io/docs/concepts/services-networking/ingress/>): "precedence
+//! will be given first to the longest matching path. If two paths are still equally
+//! matched, precedence will be given to paths with an exact path type over prefix
+//! path type." Within one host (Ingress hosts never share candidates, see below) the
+//! Gateway API order above gives the same answer:
+//!
+//! * Exact `e` and Prefix `p` both match a request path `r`: then `e = r`, and `p`
+//!   (without its trailing `/`, which "is ignored") is an element-wise prefix of `r`,
+//!   so `len(p) <= len(e)`: the longest matching path is `e`, or they tie and the
+//!   exact type wins. Either way Exact first, as "Exact path match" first says.
+//! * Two Prefix paths both match `r`: both are element-wise prefixes of `r`, so the
+//!   longer is the longest matching path. The Ingress front end stores prefixes
+//!   normalized (no trailing `/`), so "largest number of characters" counts the
+//!   matched length, and `/foo/` and `/foo` tie as the Kubernetes table treats them.
+//! * ingress-nginx regex mode (`use-regex`, `rewrite-target`): every path of the
+//!   host is a regex, tried longest first, which is the `RegularExpression` order here
+//!   (the front end wraps every path in the same `(?i)(?:…).*`, so lengths compare as
+//!   the paths' do).
+//! * A host's default location (`defaultBackend`) is [`PathRank::Fallback`], after all.
+//! * Ties between Ingresses: the older, then `{namespace}/{name}` ([`RouteOrder`]); the
+//!   front end drops the later of two equal paths anyway, as ingress-nginx keeps the
+//!   first location. (ingress-nginx's `sortIngressSlice` puts the *greater*
+//!   `namespace/name` first when timestamps are equal; gatewright keeps the Gateway
+//!   API direction so that converted HTTPRoutes rank alike.)
+//!
+//! Ingress hosts never compete: an ingress-nginx request is served by one `server`
+//! (exact host, else one-label wildcard, else catch-all), which the synthesized
+//! Gateways express with `host_fallthrough: Some(false)`. The spec-literal reference
+//! (`spec-tests/src/reference.rs`, `route_ingress`) checks the equivalence.
+
 use std::cmp::Ordering;
 
 use crate::ir::{HostMatch, Match, PathMatch, Route, Timestamp};
@@ -58,7 +92,9 @@ impl HostRank {
                 exact_chars: h.len(),
                 chars: h.len(),
             },
-            HostMatch::Wildcard(s) => HostRank {
+            // An Ingress wildcard ranks as a Gateway API one of the same length (the
+            // two never share a listener).
+            HostMatch::Wildcard(s) | HostMatch::SingleLabel(s) => HostRank {
                 exact_chars: 0,
                 chars: s.len() + 1,
             },
@@ -96,11 +132,20 @@ pub enum PathClass {
     Prefix,
     /// `RegularExpression`.
     Regex,
+    /// An Ingress default location ([`PathMatch::Fallback`]).
+    Fallback,
 }
 
 impl PathClass {
-    /// "Exact" path match, then "Prefix" path match, then (implementation-specific) regex.
-    pub const ORDER: [PathClass; 3] = [PathClass::Exact, PathClass::Prefix, PathClass::Regex];
+    /// "Exact" path match, then "Prefix" path match, then (implementation-specific)
+    /// regex; last the Ingress default location, which serves only what no path of
+    /// its host matches (ingress-nginx's `location /` default of each `server`).
+    pub const ORDER: [PathClass; 4] = [
+        PathClass::Exact,
+        PathClass::Prefix,
+        PathClass::Regex,
+        PathClass::Fallback,
+    ];
 
     fn position(self) -> usize {
         Self::ORDER
@@ -119,6 +164,8 @@ pub enum PathRank {
     Prefix(usize),
     /// `RegularExpression`, with the pattern length in characters.
     Regex(usize),
+    /// The Ingress default location (after every other path condition).
+    Fallback,
 }
 
 impl PathRank {
@@ -128,6 +175,7 @@ impl PathRank {
             PathMatch::Exact(_) => PathRank::Exact,
             PathMatch::Prefix(p) => PathRank::Prefix(p.chars().count()),
             PathMatch::Regex(p) => PathRank::Regex(p.as_str().chars().count()),
+            PathMatch::Fallback => PathRank::Fallback,
         }
     }
 
@@ -137,12 +185,13 @@ impl PathRank {
             PathRank::Exact => PathClass::Exact,
             PathRank::Prefix(_) => PathClass::Prefix,
             PathRank::Regex(_) => PathClass::Regex,
+            PathRank::Fallback => PathClass::Fallback,
         }
     }
 
     fn len(self) -> usize {
         match self {
-            PathRank::Exact => 0,
+            PathRank::Exact | PathRank::Fallback => 0,
             PathRank::Prefix(n) | PathRank::Regex(n) => n,
         }
     }
@@ -333,6 +382,7 @@ pub fn deciding_field(winner: &Key<'_>, loser: &Key<'_>) -> &'static str {
             (PathRank::Prefix(_), PathRank::Regex(_)) => {
                 "a PathPrefix match (ranked above RegularExpression)"
             }
+            (_, PathRank::Fallback) => "a path match (the default backend comes last)",
             _ => "a longer path match",
         }
     } else if winner.matching.method != loser.matching.method {

@@ -5,10 +5,14 @@
 use gatewright::{Connection, Request, Resources, Router};
 use proptest::prelude::*;
 
-const EXAMPLES: [&str; 3] = [
+const EXAMPLES: [&str; 7] = [
     include_str!("../../examples/quickstart.yaml"),
     include_str!("../../examples/platform.yaml"),
     include_str!("../../examples/l4-and-grpc.yaml"),
+    include_str!("../../examples/ingress/10-rewrite-target.yaml"),
+    include_str!("../../examples/ingress/13-canary-header.yaml"),
+    include_str!("../../examples/ingress/16-same-host.yaml"),
+    include_str!("../../examples/ingress/18-gaps.yaml"),
 ];
 
 /// Characters that tend to break YAML and the engine's string handling.
@@ -79,6 +83,10 @@ proptest! {
             }
             let _ = router.route_connection(&Connection::tcp(443).sni(&host), 3);
             let _ = router.route_connection(&Connection::udp(53), 3);
+            let _ = router.route_with(&Request::new("GET", &host, &path).ingress_class("nginx"), 5);
+            // Ingress → Gateway API conversion and its proof.
+            let conversion = gatewright::convert::ingress_to_gateway(&resources);
+            let _ = conversion.prove(&resources).expect("the conversion reads back");
         }
     }
 }

@@ -1354,3 +1354,317 @@ pub fn l4_scenario(
         (yaml, conns)
     })
 }
+
+// --- Ingress model -------------------------------------------------------------------------------
+
+/// Ingress rule hosts: exact, a one-label wildcard covering the first, a deeper name, no host.
+pub static INGRESS_HOSTS: [Option<&str>; 4] = [
+    Some("a.example.com"),
+    Some("*.example.com"),
+    Some("x.a.example.com"),
+    None,
+];
+/// Ingress paths: nested, a trailing slash, equal lengths, upper case.
+pub static INGRESS_PATHS: [&str; 7] = ["/", "/a", "/a/", "/a/b", "/ab", "/a/b/c", "/A"];
+/// Regex-mode paths (with `use-regex`); `/a(/|$)(.*)` pairs with `rewrite-target: /$2`.
+pub static INGRESS_REGEX_PATHS: [&str; 3] = ["/a.*", "/[ab]+", "/a(/|$)(.*)"];
+/// Ingress names.
+pub static INGRESS_NAMES: [&str; 3] = ["i1", "i2", "i3"];
+
+#[derive(Clone, Debug)]
+struct IngressPathSpec {
+    path: &'static str,
+    /// `Exact`, `Prefix` or `ImplementationSpecific`.
+    kind: &'static str,
+    service: &'static str,
+    /// `None`: `port: {name: http}`.
+    port: Option<u16>,
+}
+
+#[derive(Clone, Debug)]
+struct IngressRuleSpec {
+    host: Option<&'static str>,
+    paths: Vec<IngressPathSpec>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct IngressAnnotationSpec {
+    ssl_redirect_off: bool,
+    force_ssl_redirect: bool,
+    use_regex: bool,
+    rewrite_target: Option<&'static str>,
+    /// `(weight, header, header value)`.
+    canary: Option<(u32, Option<&'static str>, Option<&'static str>)>,
+}
+
+#[derive(Clone, Debug)]
+struct IngressSpec {
+    namespace: &'static str,
+    name: &'static str,
+    created: Option<&'static str>,
+    /// `Some("nginx")`, `None` (the default class), or a class that does not exist.
+    class: Option<&'static str>,
+    default_backend: Option<&'static str>,
+    /// TLS hosts (the rule hosts) and whether the Secret exists.
+    tls: Option<(Vec<&'static str>, bool)>,
+    annotations: IngressAnnotationSpec,
+    rules: Vec<IngressRuleSpec>,
+}
+
+fn ingress_path_spec(regex: bool) -> impl Strategy<Value = IngressPathSpec> {
+    let path = if regex {
+        prop_oneof![3 => select(&INGRESS_PATHS[..]), 2 => select(&INGRESS_REGEX_PATHS[..])].boxed()
+    } else {
+        select(&INGRESS_PATHS[..]).boxed()
+    };
+    (
+        path,
+        prop_oneof![3 => Just("Prefix"), 2 => Just("Exact"), 1 => Just("ImplementationSpecific")],
+        prop_oneof![8 => select(&SERVICES[..2]), 1 => Just(SERVICES[2])],
+        prop_oneof![6 => Just(Some(80u16)), 2 => Just(None), 1 => Just(Some(81u16))],
+    )
+        .prop_map(|(path, kind, service, port)| IngressPathSpec {
+            path,
+            kind,
+            service,
+            port,
+        })
+}
+
+fn ingress_annotations() -> impl Strategy<Value = IngressAnnotationSpec> {
+    (
+        prop::bool::weighted(0.2),
+        prop::bool::weighted(0.1),
+        prop::bool::weighted(0.15),
+        option::weighted(0.1, select(vec!["/", "/$2", "/x/$1"])),
+        option::weighted(
+            0.25,
+            (
+                select(vec![0u32, 30, 100]),
+                option::weighted(0.6, Just("x-canary")),
+                option::weighted(0.4, Just("yes")),
+            ),
+        ),
+    )
+        .prop_map(
+            |(ssl_redirect_off, force_ssl_redirect, use_regex, rewrite_target, canary)| {
+                IngressAnnotationSpec {
+                    ssl_redirect_off,
+                    force_ssl_redirect,
+                    use_regex,
+                    rewrite_target,
+                    canary,
+                }
+            },
+        )
+}
+
+fn ingress_spec() -> impl Strategy<Value = IngressSpec> {
+    ingress_annotations().prop_flat_map(|annotations| {
+        let regex = annotations.use_regex || annotations.rewrite_target.is_some();
+        let rule = (
+            select(&INGRESS_HOSTS[..]),
+            vec(ingress_path_spec(regex), 1..=3),
+        )
+            .prop_map(|(host, paths)| IngressRuleSpec { host, paths })
+            .boxed();
+        (
+            (
+                select(&NAMESPACES[..]),
+                select(&INGRESS_NAMES[..]),
+                select(&TIMESTAMPS[..]),
+                prop_oneof![8 => Just(Some("nginx")), 2 => Just(None), 1 => Just(Some("other"))],
+            ),
+            option::weighted(0.3, select(&SERVICES[..])),
+            option::weighted(0.3, prop::bool::weighted(0.8)),
+            prop_oneof![1 => Just(0usize), 5 => Just(1usize), 3 => Just(2usize)]
+                .prop_flat_map(move |n| vec(rule.clone(), n)),
+        )
+            .prop_map(
+                move |((namespace, name, created, class), default_backend, tls, rules)| {
+                    let hosts: Vec<&'static str> = rules.iter().filter_map(|r| r.host).collect();
+                    IngressSpec {
+                        namespace,
+                        name,
+                        created,
+                        class,
+                        default_backend,
+                        tls: tls.map(|ok| (hosts, ok)),
+                        annotations: annotations.clone(),
+                        rules,
+                    }
+                },
+            )
+    })
+}
+
+fn render_ingresses(ingresses: &[IngressSpec]) -> String {
+    let mut y = String::new();
+    y.push_str("apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata:\n  name: nginx\n  annotations: {ingressclass.kubernetes.io/is-default-class: \"true\"}\nspec: {controller: k8s.io/ingress-nginx}\n");
+    for ns in NAMESPACES {
+        for s in &SERVICES[..2] {
+            let _ = write!(y, "---\napiVersion: v1\nkind: Service\nmetadata: {{name: {s}, namespace: {ns}}}\nspec: {{ports: [{{port: 80, name: http}}]}}\n");
+        }
+        let _ = write!(
+            y,
+            "---\napiVersion: v1\nkind: Secret\nmetadata: {{name: cert, namespace: {ns}}}\ntype: kubernetes.io/tls\n\
+             data: {{tls.crt: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t, tls.key: LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0t}}\n"
+        );
+    }
+    let backend = |service: &str, port: Option<u16>| match port {
+        Some(n) => format!("{{service: {{name: {service}, port: {{number: {n}}}}}}}"),
+        None => format!("{{service: {{name: {service}, port: {{name: http}}}}}}"),
+    };
+    for i in ingresses {
+        let _ = write!(
+            y,
+            "---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: {}\n  namespace: {}\n",
+            i.name, i.namespace
+        );
+        if let Some(c) = i.created {
+            let _ = writeln!(y, "  creationTimestamp: {}", q(c));
+        }
+        let a = &i.annotations;
+        let mut anns = Vec::new();
+        let key = |k: &str| format!("nginx.ingress.kubernetes.io/{k}");
+        if a.ssl_redirect_off {
+            anns.push((key("ssl-redirect"), "false".to_owned()));
+        }
+        if a.force_ssl_redirect {
+            anns.push((key("force-ssl-redirect"), "true".to_owned()));
+        }
+        if a.use_regex {
+            anns.push((key("use-regex"), "true".to_owned()));
+        }
+        if let Some(t) = a.rewrite_target {
+            anns.push((key("rewrite-target"), t.to_owned()));
+        }
+        if let Some((weight, header, value)) = a.canary {
+            anns.push((key("canary"), "true".to_owned()));
+            anns.push((key("canary-weight"), weight.to_string()));
+            if let Some(h) = header {
+                anns.push((key("canary-by-header"), h.to_owned()));
+            }
+            if let Some(v) = value {
+                anns.push((key("canary-by-header-value"), v.to_owned()));
+            }
+        }
+        if !anns.is_empty() {
+            y.push_str("  annotations:\n");
+            for (k, v) in anns {
+                let _ = writeln!(y, "    {}: {}", q(&k), q(&v));
+            }
+        }
+        let empty = i.class.is_none()
+            && i.default_backend.is_none()
+            && i.tls.is_none()
+            && i.rules.is_empty();
+        y.push_str(if empty { "spec: {}\n" } else { "spec:\n" });
+        if let Some(c) = i.class {
+            let _ = writeln!(y, "  ingressClassName: {c}");
+        }
+        if let Some(s) = i.default_backend {
+            let _ = writeln!(y, "  defaultBackend: {}", backend(s, Some(80)));
+        }
+        if let Some((hosts, ok)) = &i.tls {
+            let hs: Vec<String> = hosts.iter().map(|h| q(h)).collect();
+            let secret = if *ok { "cert" } else { "missing-cert" };
+            let _ = writeln!(
+                y,
+                "  tls:\n  - {{hosts: [{}], secretName: {secret}}}",
+                hs.join(", ")
+            );
+        }
+        if !i.rules.is_empty() {
+            y.push_str("  rules:\n");
+        }
+        for r in &i.rules {
+            y.push_str("  - ");
+            if let Some(h) = r.host {
+                let _ = write!(y, "host: {}\n    ", q(h));
+            }
+            y.push_str("http:\n      paths:\n");
+            for p in &r.paths {
+                let _ = writeln!(
+                    y,
+                    "      - {{path: {}, pathType: {}, backend: {}}}",
+                    q(p.path),
+                    p.kind,
+                    backend(p.service, p.port)
+                );
+            }
+        }
+    }
+    y
+}
+
+/// Request paths for Ingress scenarios: the pool plus children, siblings, case and regex fodder.
+pub static INGRESS_REQUEST_PATHS: [&str; 14] = [
+    "/", "/a", "/a/", "/a/b", "/ab", "/a/b/c", "/A", "/a/B", "/abc", "/a/b/x", "/b", "/ba", "/aaa",
+    "",
+];
+
+/// Values of the canary header `x-canary` in requests.
+static CANARY_VALUES: [&str; 4] = ["always", "never", "yes", "maybe"];
+
+/// One Ingress manifest with `requests` requests near it: IngressClass `nginx` (the default
+/// class), Services `s1`, `s2` (port 80 named `http`) and a TLS Secret `cert` in both
+/// namespaces, and 1–4 Ingresses with colliding names, namespaces and timestamps, 0–2 rules
+/// (exact, one-label wildcard, deeper and host-less hosts) of 1–3 paths (Exact, Prefix,
+/// ImplementationSpecific; nested, trailing slashes, upper case; regexes under `use-regex`),
+/// backends by port number, by name, missing or with a wrong port, default backends, TLS with
+/// a present or missing Secret, and the annotations the front end implements (`ssl-redirect`,
+/// `force-ssl-redirect`, `use-regex`, `rewrite-target`, canary weight and header). Requests:
+/// the host pool (deeper names, case, trailing dot), the path pool, http and https, the canary
+/// header `x-canary` or none, any entropy.
+pub fn ingress_scenario(
+    requests: std::ops::RangeInclusive<usize>,
+) -> impl Strategy<Value = (String, Vec<GenRequest>)> {
+    static NO_QUERY: [Option<&str>; 2] = [None, Some("q=1")];
+    // The class Gateway has `http` on 80 and `https` on 443 (for port and scheme choices).
+    let ports = ManifestSpec {
+        gateways: vec![vec![
+            ListenerSpec {
+                name: Some("http"),
+                port: 80,
+                hostname: None,
+                proto: Proto::Http,
+                kind: None,
+            },
+            ListenerSpec {
+                name: Some("https"),
+                port: 443,
+                hostname: None,
+                proto: Proto::Https(true),
+                kind: None,
+            },
+        ]],
+        ..ManifestSpec::default()
+    };
+    (
+        vec(ingress_spec(), 1..=4),
+        vec(
+            (
+                raw_request_with(&INGRESS_REQUEST_PATHS, &NO_QUERY, vec!["GET"]),
+                option::weighted(0.4, select(&CANARY_VALUES[..])),
+            ),
+            requests,
+        ),
+    )
+        .prop_map(move |(ingresses, raws)| {
+            let yaml = render_ingresses(&ingresses);
+            let requests = raws
+                .into_iter()
+                .map(|(raw, canary)| {
+                    let mut r = raw.resolve(&ports);
+                    // Listener names of the class Gateway are `http` and `https`.
+                    r.listener = None;
+                    if let Some(v) = canary {
+                        r.headers.push(("x-canary", v));
+                    }
+                    r
+                })
+                .collect();
+            (yaml, requests)
+        })
+}

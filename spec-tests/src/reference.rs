@@ -34,11 +34,14 @@
 //!   hostname), then the most specific matching TLSRoute hostname; TCP/UDP: every attached
 //!   route; then oldest, `{namespace}/{name}`; first rule; weighted backend; invalid → reject.
 //!
+//! * Ingress classes (the Gateways named `IngressClass/<class>`; not in `SEMANTICS.md`, transcribed
+//!   from the Kubernetes Ingress page and ingress-nginx): see [`route_ingress`].
+//!
 //! CORS preflights are not modelled (the generators never send `OPTIONS` with `Origin`).
 
 use gatewright::ir::{
     Attachment, Backend, BackendTarget, Gateway, HostMatch, Ir, Match, PathMatch, Protocol, Route,
-    RouteKind, ValueMatch,
+    RouteKind, ValueMatch, INGRESS_CLASS_NAMESPACE,
 };
 use gatewright::{Action, Decision, Request, Transport};
 
@@ -133,6 +136,9 @@ pub fn route(ir: &Ir, request: &Request<'_>, entropy: u64, host_fallthrough: boo
         return RefDecision::Rejected;
     };
     let gw = &ir.gateways[g];
+    if gw.namespace == INGRESS_CLASS_NAMESPACE {
+        return route_ingress(ir, g, request, entropy);
+    }
 
     let l = match select_listener(gw, request, &host) {
         Ok(l) => l,
@@ -258,14 +264,22 @@ pub fn observe(ir: &Ir, decision: &Decision) -> Result<RefDecision, String> {
             other => Err(format!("unexpected decision without a route: {other:?}")),
         };
     };
-    let route = ir
-        .routes
+    let same = |r: &Route| {
+        &r.namespace == namespace
+            && &r.name == name
+            && p.kind.as_deref().is_none_or(|k| k == r.kind.as_str())
+    };
+    // An Ingress lowers into several routes of one name (per host, and per listener
+    // when HTTP redirects): the one attached to this listener under this hostname.
+    let hostname = p.hostname.clone().unwrap_or_default();
+    let route = ir.gateways[gateway].listeners[listener]
+        .attachments
         .iter()
-        .position(|r| {
-            &r.namespace == namespace
-                && &r.name == name
-                && p.kind.as_deref().is_none_or(|k| k == r.kind.as_str())
+        .find(|a| {
+            same(&ir.routes[a.route]) && a.hostnames.iter().any(|h| h.to_string() == hostname)
         })
+        .map(|a| a.route)
+        .or_else(|| ir.routes.iter().position(same))
         .ok_or_else(|| format!("unknown route {namespace}/{name}"))?;
     let outcome = match &decision.action {
         Action::Forward(f) => RefOutcome::Backend {
@@ -274,12 +288,14 @@ pub fn observe(ir: &Ir, decision: &Decision) -> Result<RefDecision, String> {
         },
         Action::Redirect(r) => RefOutcome::Redirect(r.status),
         // HTTPRoute: 500; GRPCRoute: 503 with `grpc-status: 14` (UNAVAILABLE).
+        // HTTPRoute: 500; GRPCRoute: 503 with `grpc-status: 14`; Ingress: 503.
         Action::Respond(r)
             if r.status == 500
                 || (r.status == 503
-                    && r.headers
-                        .iter()
-                        .any(|(n, v)| n == "grpc-status" && v == "14")) =>
+                    && (ir.routes[route].kind == RouteKind::Ingress
+                        || r.headers
+                            .iter()
+                            .any(|(n, v)| n == "grpc-status" && v == "14"))) =>
         {
             RefOutcome::ServerError
         }
@@ -410,6 +426,13 @@ fn route_host_matches(h: &HostMatch, host: &str) -> bool {
     match h {
         HostMatch::Exact(name) => name == host,
         HostMatch::Wildcard(suffix) => host.ends_with(suffix.as_str()) && host.len() > suffix.len(),
+        // Kubernetes "Hostname wildcards": `*.foo.com` matches `bar.foo.com`, not
+        // `baz.bar.foo.com` nor `foo.com`: exactly one label before the suffix.
+        HostMatch::SingleLabel(suffix) => {
+            host.ends_with(suffix.as_str())
+                && host.len() > suffix.len()
+                && !host[..host.len() - suffix.len()].contains('.')
+        }
         HostMatch::Any => true,
         _ => false,
     }
@@ -469,6 +492,8 @@ fn match_holds(m: &Match, request: &Request<'_>) -> bool {
         PathMatch::Exact(p) => exact_path_matches(p, path),
         PathMatch::Prefix(p) => prefix_path_matches(p, path),
         regex @ PathMatch::Regex(_) => regex.matches(path),
+        // The Ingress default location: every path.
+        PathMatch::Fallback => true,
         _ => false,
     };
     path_ok
@@ -493,7 +518,9 @@ fn host_key(h: &HostMatch) -> HostKey {
     match h {
         HostMatch::Exact(name) => (Reverse(name.len()), Reverse(name.len())),
         // Characters of `*.example.com`, the `*` included.
-        HostMatch::Wildcard(suffix) => (Reverse(0), Reverse(1 + suffix.len())),
+        HostMatch::Wildcard(suffix) | HostMatch::SingleLabel(suffix) => {
+            (Reverse(0), Reverse(1 + suffix.len()))
+        }
         _ => (Reverse(0), Reverse(0)),
     }
 }
@@ -530,6 +557,7 @@ fn key(h: &HostMatch, m: &Match, route: &Route, rule: usize) -> Key {
         PathMatch::Exact(_) => (0, 0),
         PathMatch::Prefix(p) => (1, p.chars().count()),
         PathMatch::Regex(re) => (2, re.as_str().chars().count()),
+        // The Ingress default location comes after every path.
         _ => (3, 0),
     };
     Key {
@@ -539,6 +567,142 @@ fn key(h: &HostMatch, m: &Match, route: &Route, rule: usize) -> Key {
         method: Reverse(m.method.is_some()),
         headers: Reverse(m.headers.len()),
         query: Reverse(m.query.len()),
+        created: (route.created.is_none(), route.created),
+        name: format!("{}/{}", route.namespace, route.name),
+        rule,
+        matched: m.index,
+    }
+}
+
+// --- Ingress (Kubernetes "Ingress" page + ingress-nginx) ------------------------------------
+
+/// An Ingress class, transcribed from the Kubernetes text
+/// (<https://kubernetes.io/docs/concepts/services-networking/ingress/>) and the ingress-nginx
+/// behaviour the front end documents, over the lowered routes (one per Ingress and host; the
+/// default location of a host is a [`PathMatch::Fallback`] match):
+///
+/// 1. Listener: as for Gateways (`http` on 80, `https` on 443, neither with a hostname).
+/// 2. Server: the route hostname equal to the host; else the one-label wildcard `*.parent`
+///    ("Hostname wildcards": `*.foo.com` matches `bar.foo.com`, not `baz.bar.foo.com`); else
+///    the host-less rules. Nothing else is consulted (an ingress-nginx request is served by one
+///    `server` block); no server → 404.
+/// 3. Within the server, among the matches whose conditions hold: "precedence will be given first
+///    to the longest matching path" (an Exact path's length, a Prefix's without its trailing `/`,
+///    a regex-mode path's pattern length); "if two paths are still equally matched, precedence
+///    will be given to paths with an exact path type over prefix path type"; the default location
+///    last; a canary header condition before none (ingress-nginx tries the header before the
+///    weight); then the older Ingress (missing timestamps last), `{namespace}/{name}`, the path's
+///    position, the match's position.
+pub fn route_ingress(ir: &Ir, g: usize, request: &Request<'_>, entropy: u64) -> RefDecision {
+    let host = request.host().to_ascii_lowercase();
+    let gw = &ir.gateways[g];
+    let l = match select_listener(gw, request, &host) {
+        Ok(l) => l,
+        Err(d) => return d,
+    };
+    let listener = &gw.listeners[l];
+    if !listener.programmed {
+        return RefDecision::Rejected;
+    }
+    let hostnames: Vec<&HostMatch> = listener
+        .attachments
+        .iter()
+        .flat_map(|a| a.hostnames.iter())
+        .collect();
+    let exact = hostnames
+        .iter()
+        .find(|h| matches!(h, HostMatch::Exact(name) if *name == host));
+    let one_label = || {
+        hostnames.iter().find(|h| match h {
+            HostMatch::SingleLabel(suffix) => match host.strip_suffix(suffix.as_str()) {
+                Some(label) => !label.is_empty() && !label.contains('.'),
+                None => false,
+            },
+            _ => false,
+        })
+    };
+    let any = || hostnames.iter().find(|h| matches!(h, HostMatch::Any));
+    let Some(server) = exact.or_else(one_label).or_else(any).map(|h| (*h).clone()) else {
+        return RefDecision::NoMatch {
+            gateway: g,
+            listener: l,
+        };
+    };
+
+    let mut best: Option<(IngressKey, RefMatch, &Route, usize)> = None;
+    for attachment in &listener.attachments {
+        if !attachment.hostnames.contains(&server) {
+            continue;
+        }
+        let route = &ir.routes[attachment.route];
+        for (rule_pos, rule) in route.rules.iter().enumerate() {
+            for m in &rule.matches {
+                if !match_holds(m, request) {
+                    continue;
+                }
+                let key = ingress_key(m, route, rule.index);
+                if best.as_ref().is_none_or(|(k, ..)| key < *k) {
+                    let found = RefMatch {
+                        gateway: g,
+                        listener: l,
+                        route: attachment.route,
+                        rule: rule.index,
+                        matched: m.index,
+                        hostname: server.to_string(),
+                        outcome: RefOutcome::ServerError,
+                    };
+                    best = Some((key, found, route, rule_pos));
+                }
+            }
+        }
+    }
+    let Some((_, mut found, route, rule_pos)) = best else {
+        return RefDecision::NoMatch {
+            gateway: g,
+            listener: l,
+        };
+    };
+    found.outcome = outcome(&route.rules[rule_pos].action, entropy);
+    RefDecision::Matched(found)
+}
+
+/// Ingress precedence, smaller wins, fields in the order of the text.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct IngressKey {
+    /// The default location comes after every path.
+    default_location: bool,
+    /// "longest matching path first".
+    length: std::cmp::Reverse<usize>,
+    /// "exact path type over prefix path type".
+    prefix: bool,
+    /// A canary header condition first.
+    headers: std::cmp::Reverse<usize>,
+    /// Oldest Ingress first; missing timestamps after all given ones.
+    created: (bool, Option<(i64, u32)>),
+    /// `{namespace}/{name}`.
+    name: String,
+    /// Position of the path, then of the match.
+    rule: usize,
+    matched: usize,
+}
+
+fn ingress_key(m: &Match, route: &Route, rule: usize) -> IngressKey {
+    use std::cmp::Reverse;
+    let (default_location, length, prefix) = match &m.path {
+        PathMatch::Exact(p) => (false, p.len(), false),
+        // "/aaa/bbb/ matches /aaa/bbb: ignores trailing slash": the matched length.
+        PathMatch::Prefix(p) => {
+            let trimmed = p.trim_end_matches('/');
+            (false, trimmed.len().max(1), true)
+        }
+        PathMatch::Regex(re) => (false, re.as_str().len(), true),
+        _ => (true, 0, true),
+    };
+    IngressKey {
+        default_location,
+        length: Reverse(length),
+        prefix,
+        headers: Reverse(m.headers.len()),
         created: (route.created.is_none(), route.created),
         name: format!("{}/{}", route.namespace, route.name),
         rule,

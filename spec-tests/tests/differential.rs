@@ -7,6 +7,11 @@
 //!   listener, winning route/rule/match/hostname, backend or 500, and redirect status.
 //! * gRPC: GRPCRoutes (and now and then an HTTPRoute on its own listener); the same comparison,
 //!   plus the gRPC status the client sees (`reference::grpc_status`) where the spec names one.
+//! * Ingress: IngressClass `nginx` with Ingresses (hosts, wildcards, path types, default
+//!   backends, TLS, ssl-redirect, use-regex, rewrite-target, canaries); every request is routed
+//!   by the router (with host fall-through off and on: an Ingress class ignores it) and by
+//!   `reference::route_ingress` (Kubernetes text + ingress-nginx, linear scan), and the outcomes
+//!   must agree as for HTTP.
 //! * L4: TLS (Passthrough/Terminate), TCP and UDP listeners with TLSRoutes, TCPRoutes and
 //!   UDPRoutes; every connection is routed by `Router::route_connection` and by
 //!   `reference::route_connection`: refused, or the listener, route, rule, hostname, backend,
@@ -21,7 +26,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use gatewright::{Config, Resources, Router};
 use gatewright_spec::check::grpc_status_name;
-use gatewright_spec::gen::{grpc_scenario, l4_scenario, scenario, GenConnection, GenRequest};
+use gatewright_spec::gen::{
+    grpc_scenario, ingress_scenario, l4_scenario, scenario, GenConnection, GenRequest,
+};
 use gatewright_spec::reference::{self, RefConnOutcome, RefConnection};
 use proptest::strategy::Strategy;
 use proptest::test_runner::{Config as ProptestConfig, TestCaseError, TestError, TestRunner};
@@ -272,6 +279,16 @@ fn grpc_router_agrees_with_reference() {
         grpc_scenario(INPUTS_PER_CONFIG..=INPUTS_PER_CONFIG),
         HTTP_LABELS,
         |yaml, requests, tally| check_requests(yaml, requests, tally, true),
+    );
+}
+
+#[test]
+fn ingress_router_agrees_with_reference() {
+    run(
+        "Ingress (ingress-nginx servers, no host fall-through)",
+        ingress_scenario(INPUTS_PER_CONFIG..=INPUTS_PER_CONFIG),
+        HTTP_LABELS,
+        |yaml, requests, tally| check_requests(yaml, requests, tally, false),
     );
 }
 

@@ -67,6 +67,9 @@ enum Command {
         gatewright policy -f examples/policy.yaml\n  \
         gatewright policy -f examples/policy.yaml --route shop/checkout --rule pay -o json")]
     Policy(PolicyArgs),
+    /// Convert resources of one API into another, and prove the result routes alike.
+    #[command(subcommand)]
+    Convert(ConvertCommand),
 }
 
 #[derive(Debug, Args)]
@@ -79,6 +82,42 @@ struct PolicyArgs {
     /// With --route: only this rule (its name, or its index when unnamed).
     #[arg(long, value_name = "NAME", requires = "route")]
     rule: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum ConvertCommand {
+    /// Convert Ingresses (with their IngressClasses, Services and Secrets) into
+    /// Gateway API Gateways, HTTPRoutes and ReferenceGrants.
+    ///
+    /// Prints the converted resources on stdout. On stderr: the conversion's
+    /// diagnostics (every annotation or feature without an exact Gateway API
+    /// equivalent), then the proof: every probe request (each path, a child, a
+    /// sibling, the root, an unmatched path, http and https, canary headers, …) is
+    /// routed through the Ingresses and through the converted resources, and each
+    /// decision that differs (backend, status, redirect location, rewritten path) is
+    /// listed, ending with `proof: N requests, M differ`. Exits 1 when M > 0.
+    #[command(
+        after_help = "Example:\n  gatewright convert ingress-to-gateway -f examples/ingress/01-simple.yaml"
+    )]
+    IngressToGateway(ConvertArgs),
+}
+
+#[derive(Debug, Args)]
+struct ConvertArgs {
+    /// Manifest to read (YAML or JSON; `-` for stdin). Repeat to combine files.
+    #[arg(short = 'f', long = "file", value_name = "FILE", required = true)]
+    files: Vec<String>,
+    /// Output format of the converted resources.
+    #[arg(short = 'o', long, value_enum, default_value_t = ConvertFormat::Yaml)]
+    output: ConvertFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ConvertFormat {
+    /// A multi-document YAML stream.
+    Yaml,
+    /// A JSON `List`.
+    Json,
 }
 
 #[derive(Debug, Args)]
@@ -126,6 +165,11 @@ struct RouteArgs {
     /// The Gateway the request enters (needed when the input has several).
     #[arg(long, value_name = "NS/NAME", value_parser = parse_gateway, conflicts_with = "mesh_from")]
     gateway: Option<(String, String)>,
+    /// Enter through the Gateway gatewright synthesizes for this IngressClass
+    /// (the same as --gateway IngressClass/NAME). Needed when the input has several
+    /// Gateways or IngressClasses.
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["gateway", "mesh_from"])]
+    ingress_class: Option<String>,
     /// Enter through this listener (by name) instead of choosing by port and host.
     /// HTTP and gRPC only.
     #[arg(long, value_name = "NAME", conflicts_with_all = ["port", "mesh_from"])]
@@ -205,6 +249,7 @@ fn main() -> ExitCode {
         Command::Route(args) => route(args),
         Command::Check(args) => check(args),
         Command::Policy(args) => policy(args),
+        Command::Convert(ConvertCommand::IngressToGateway(args)) => convert(args),
     };
     match result {
         Ok(code) => code,
@@ -223,7 +268,11 @@ fn main() -> ExitCode {
 
 /// Reads every manifest.
 fn load(manifests: &Manifests) -> Result<Resources, Failure> {
-    let inputs = io::read_inputs(&manifests.files).map_err(Failure::Usage)?;
+    load_files(&manifests.files)
+}
+
+fn load_files(files: &[String]) -> Result<Resources, Failure> {
+    let inputs = io::read_inputs(files).map_err(Failure::Usage)?;
     let mut resources = Resources::new();
     for input in &inputs {
         resources
@@ -279,6 +328,7 @@ fn route(args: &RouteArgs) -> Result<ExitCode, Failure> {
     if matches!(decision.action, gatewright::Action::Reject { .. })
         && decision.matched.is_none()
         && args.gateway.is_none()
+        && args.ingress_class.is_none()
         && names.len() > 1
     {
         io::err(&format!(
@@ -329,6 +379,9 @@ fn route_request(
         .headers(&headers);
     if let Some((ns, name)) = &args.gateway {
         request = request.gateway(ns, name);
+    }
+    if let Some(class) = &args.ingress_class {
+        request = request.ingress_class(class);
     }
     if let Some(listener) = &args.listener {
         request = request.listener(listener);
@@ -437,6 +490,9 @@ fn route_connection(
     if let Some((ns, _)) = &workload {
         conn = conn.workload(ns, &workload_labels, line.host.as_deref().unwrap_or(""));
     }
+    if let Some(class) = &args.ingress_class {
+        conn = conn.gateway(gatewright::INGRESS_CLASS_NAMESPACE, class);
+    }
     let explanation = args
         .explain
         .then(|| router.explain_connection(&conn, args.entropy));
@@ -467,6 +523,32 @@ fn route_connection(
         }
     };
     Ok((text, decision))
+}
+
+fn convert(args: &ConvertArgs) -> Result<ExitCode, Failure> {
+    let resources = load_files(&args.files)?;
+    let conversion = gatewright::convert::ingress_to_gateway(&resources);
+    io::out(&match args.output {
+        ConvertFormat::Yaml => conversion.to_yaml(),
+        ConvertFormat::Json => conversion.to_json(),
+    });
+    let mut report = String::new();
+    for d in conversion.diagnostics() {
+        report.push_str(&format!("{d}\n"));
+    }
+    let proof = conversion
+        .prove(&resources)
+        .map_err(|e| Failure::Input(format!("cannot prove the conversion: {e}")))?;
+    for difference in proof.differences() {
+        report.push_str(&format!("differs: {difference}\n"));
+    }
+    report.push_str(&format!("{proof}\n"));
+    io::err(&report);
+    Ok(if proof.differences().is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn check(args: &CheckArgs) -> Result<ExitCode, Failure> {

@@ -654,6 +654,9 @@ pub(crate) struct CheckReport<'r> {
     /// Route parents with Accepted or ResolvedRefs False.
     failing_parents: usize,
     routes: usize,
+    /// Ingresses, and those not served or with unresolved backends.
+    ingresses: usize,
+    failing_ingresses: usize,
     errors: usize,
     warnings: usize,
 }
@@ -662,14 +665,24 @@ impl<'r> CheckReport<'r> {
     pub(crate) fn new(router: &'r Router) -> Self {
         let mut failing_parents = 0;
         let mut routes = 0;
+        let (mut ingresses, mut failing_ingresses) = (0, 0);
         for entry in &router.status().objects {
-            if let ObjectStatus::Route(rs) = &entry.status {
-                routes += 1;
-                failing_parents += rs
-                    .parents
-                    .iter()
-                    .filter(|p| parent_fails(&p.conditions))
-                    .count();
+            match &entry.status {
+                ObjectStatus::Route(rs) => {
+                    routes += 1;
+                    failing_parents += rs
+                        .parents
+                        .iter()
+                        .filter(|p| parent_fails(&p.conditions))
+                        .count();
+                }
+                ObjectStatus::Ingress(s) => {
+                    ingresses += 1;
+                    if s.conditions.iter().any(|c| !c.is_true()) {
+                        failing_ingresses += 1;
+                    }
+                }
+                _ => {}
             }
         }
         let count = |s: Severity| {
@@ -683,14 +696,17 @@ impl<'r> CheckReport<'r> {
             router,
             failing_parents,
             routes,
+            ingresses,
+            failing_ingresses,
             errors: count(Severity::Error),
             warnings: count(Severity::Warning),
         }
     }
 
-    /// No route parent rejected or unresolved, and no error diagnostic.
+    /// No route parent rejected or unresolved, every Ingress served with its
+    /// backends resolved, and no error diagnostic.
     pub(crate) fn ok(&self) -> bool {
-        self.failing_parents == 0 && self.errors == 0
+        self.failing_parents == 0 && self.failing_ingresses == 0 && self.errors == 0
     }
 
     pub(crate) fn text(&self) -> String {
@@ -741,6 +757,12 @@ impl<'r> CheckReport<'r> {
                         condition_rows(&mut rows, "  ", &p.conditions);
                     }
                 }
+                ObjectStatus::Ingress(s) => {
+                    if let Some(class) = &s.class {
+                        rows.push(vec![format!("class {class}")]);
+                    }
+                    condition_rows(&mut rows, "", &s.conditions);
+                }
                 _ => rows.push(vec!["(status of a kind this CLI does not know)".to_owned()]),
             }
             columns(&mut out, "  ", &rows);
@@ -760,9 +782,18 @@ impl<'r> CheckReport<'r> {
             };
             format!("{n} {word}{suffix}")
         };
+        let ingresses = if self.ingresses == 0 {
+            String::new()
+        } else {
+            format!(
+                ", {} ({} not served or unresolved)",
+                plural(self.ingresses, "Ingress"),
+                self.failing_ingresses
+            )
+        };
         let _ = writeln!(
             out,
-            "\n{}: {}, {}, {} ({} rejected or unresolved); {}, {}",
+            "\n{}: {}, {}, {} ({} rejected or unresolved){ingresses}; {}, {}",
             if self.ok() { "OK" } else { "FAILED" },
             plural(classes, "GatewayClass"),
             plural(gateways, "Gateway"),

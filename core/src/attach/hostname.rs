@@ -33,13 +33,18 @@ pub(crate) fn hosts_intersect(a: &HostMatch, b: &HostMatch) -> bool {
 }
 
 fn intersect_one(listener: &HostMatch, route: &HostMatch) -> Option<HostMatch> {
-    use HostMatch::{Any, Exact, Wildcard};
+    use HostMatch::{Any, Exact, SingleLabel, Wildcard};
     match (listener, route) {
         (Any, r) => Some(r.clone()),
         (l, Any) => Some(l.clone()),
         (Exact(l), Exact(r)) => (l == r).then(|| route.clone()),
-        (Wildcard(_), Exact(r)) => listener.matches(r).then(|| route.clone()),
-        (Exact(l), Wildcard(_)) => route.matches(l).then(|| listener.clone()),
+        (Wildcard(_) | SingleLabel(_), Exact(r)) => listener.matches(r).then(|| route.clone()),
+        (Exact(l), Wildcard(_) | SingleLabel(_)) => route.matches(l).then(|| listener.clone()),
+        // Ingress one-label wildcards (only Ingress classes carry them): `*.a.b` (one
+        // label) lies inside `*.b` (any labels) when its suffix ends with the other's.
+        (Wildcard(w), SingleLabel(s)) => s.ends_with(w.as_str()).then(|| route.clone()),
+        (SingleLabel(s), Wildcard(w)) => s.ends_with(w.as_str()).then(|| listener.clone()),
+        (SingleLabel(a), SingleLabel(b)) => (a == b).then(|| route.clone()),
         // Two wildcards intersect when one suffix ends with the other; the longer is the intersection.
         (Wildcard(l), Wildcard(r)) => {
             if r.ends_with(l.as_str()) {
@@ -60,7 +65,7 @@ fn intersect_one(listener: &HostMatch, route: &HostMatch) -> Option<HostMatch> {
 pub(crate) fn listener_specificity(hostname: Option<&str>) -> (u8, usize) {
     match HostMatch::parse(hostname) {
         HostMatch::Exact(h) => (2, h.len()),
-        HostMatch::Wildcard(s) => (1, s.len()),
+        HostMatch::Wildcard(s) | HostMatch::SingleLabel(s) => (1, s.len()),
         HostMatch::Any => (0, 0),
     }
 }

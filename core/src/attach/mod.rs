@@ -3,6 +3,7 @@
 //! status for every object, and diagnostics.
 
 mod hostname;
+pub(crate) mod ingress;
 mod lower;
 mod policy;
 mod refs;
@@ -14,7 +15,8 @@ pub use lower::parse_duration_ms;
 use self::hostname::intersect;
 pub(crate) use self::hostname::listener_specificity;
 use self::lower::{LoweredRoute, Lowerer};
-use self::refs::{ns_of, secret_is_tls_pair, RefIndex};
+pub(crate) use self::refs::RefIndex;
+use self::refs::{ns_of, secret_is_tls_pair};
 use crate::config::Config;
 use crate::diag::{
     Code, Condition, Diagnostic, GatewayClassStatus, GatewayStatus, GroupKind, ListenerStatus,
@@ -291,6 +293,10 @@ pub(crate) fn attach(resources: &Resources, config: &Config) -> Attached {
 
     resolve_http_grpc_conflicts(&mut ir, &mut gateways, &mut status, &mut diagnostics);
 
+    // Ingress: one Gateway per IngressClass of ours (see `ingress`).
+    let ingress_plan = ingress::plan(objects, &refs, config, &mut diagnostics);
+    ingress::lower(&ingress_plan, &mut ir);
+
     // Gateway and ListenerSet status, now that attachedRoutes are known.
     let mut gateway_entries = Vec::new();
     for state in gateways {
@@ -396,6 +402,7 @@ pub(crate) fn attach(resources: &Resources, config: &Config) -> Attached {
         .into_iter()
         .chain(gateway_entries)
         .chain(routes)
+        .chain(ingress_plan.statuses)
         .collect();
 
     Attached {
@@ -847,6 +854,7 @@ fn attach_gateway<'r>(
             namespace: namespace.clone(),
             name: gw.metadata.name.clone(),
             listeners: ir_listeners,
+            host_fallthrough: None,
         });
         ir.gateways.len() - 1
     });

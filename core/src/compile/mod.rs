@@ -51,6 +51,8 @@ pub(crate) struct VirtualHost {
     pub(crate) prefixes: HashMap<Box<str>, Vec<Candidate>>,
     /// Regex candidates in precedence order, each with a literal the path must start with.
     pub(crate) regexes: Vec<(Box<str>, Candidate)>,
+    /// Ingress default locations ([`PathMatch::Fallback`]), in precedence order.
+    pub(crate) fallbacks: Vec<Candidate>,
 }
 
 /// One listener's hosts.
@@ -60,6 +62,8 @@ pub(crate) struct ListenerIndex {
     pub(crate) exact_hosts: HashMap<Box<str>, usize>,
     /// Wildcard suffix (with leading dot) → virtual host.
     pub(crate) wildcard_hosts: HashMap<Box<str>, usize>,
+    /// Ingress one-label wildcard suffix (with leading dot) → virtual host.
+    pub(crate) single_label_hosts: HashMap<Box<str>, usize>,
     pub(crate) any_host: Option<usize>,
 }
 
@@ -143,6 +147,7 @@ fn compile_listener(ir: &Ir, listener: &crate::ir::Listener) -> ListenerIndex {
                         PathMatch::Regex(re) => {
                             vhost.regexes.push((literal_prefix(re.as_str()).into(), c))
                         }
+                        PathMatch::Fallback => vhost.fallbacks.push(c),
                     }
                 }
             }
@@ -158,12 +163,16 @@ fn compile_listener(ir: &Ir, listener: &crate::ir::Listener) -> ListenerIndex {
         vhost
             .regexes
             .sort_by(|a, b| a.1.key(ir, &host).cmp(&b.1.key(ir, &host)));
+        sort(&mut vhost.fallbacks);
         match &vhost.host {
             HostMatch::Exact(h) => {
                 index.exact_hosts.insert(h.as_str().into(), i);
             }
             HostMatch::Wildcard(s) => {
                 index.wildcard_hosts.insert(s.as_str().into(), i);
+            }
+            HostMatch::SingleLabel(s) => {
+                index.single_label_hosts.insert(s.as_str().into(), i);
             }
             HostMatch::Any => index.any_host = Some(i),
         }
@@ -173,12 +182,19 @@ fn compile_listener(ir: &Ir, listener: &crate::ir::Listener) -> ListenerIndex {
 
 impl ListenerIndex {
     /// Virtual hosts matching `host`, most specific first: the exact name, then
-    /// wildcard suffixes from the longest, then the catch-all.
+    /// the one-label (Ingress) wildcard of the host's parent domain, then wildcard
+    /// suffixes from the longest, then the catch-all.
     pub(crate) fn hosts_for<'a>(
         &'a self,
         host: &'a str,
     ) -> impl Iterator<Item = &'a VirtualHost> + 'a {
         let exact = self.exact_hosts.get(host).copied();
+        // Kubernetes "Hostname wildcards": `*.foo.com` covers exactly one label, so
+        // only the suffix after the first label can match (and the label is not empty).
+        let single = host
+            .find('.')
+            .filter(|&i| i > 0)
+            .and_then(|i| self.single_label_hosts.get(&host[i..]).copied());
         // Suffixes ".b.c", ".c" of "a.b.c": at every dot except a final one.
         let wildcards = host
             .char_indices()
@@ -186,6 +202,7 @@ impl ListenerIndex {
             .filter_map(move |(i, _)| self.wildcard_hosts.get(&host[i..]).copied());
         exact
             .into_iter()
+            .chain(single)
             .chain(wildcards)
             .chain(self.any_host)
             .map(move |i| &self.vhosts[i])

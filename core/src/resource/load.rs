@@ -4,6 +4,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::istio::{DestinationRule, IstioGateway, ServiceEntry, VirtualService, ISTIO_GROUP};
+use super::ingress::{Ingress, IngressClass, NETWORKING_GROUP};
 use super::model::{
     BackendTlsPolicy, ConfigMap, Gateway, GatewayClass, GrpcRoute, HttpRoute, L4Route, ListenerSet,
     Namespace, ReferenceGrant, Secret, Service,
@@ -55,6 +56,10 @@ pub enum Object {
     DestinationRule(DestinationRule),
     /// Istio `ServiceEntry`.
     ServiceEntry(ServiceEntry),
+    /// `networking.k8s.io/v1` `Ingress`.
+    Ingress(Ingress),
+    /// `networking.k8s.io/v1` `IngressClass`.
+    IngressClass(IngressClass),
 }
 
 /// The objects read from one or more manifests, in input order, plus the
@@ -361,7 +366,7 @@ impl Resources {
                 None,
             ));
         }
-        let known = matches!(group.as_str(), GATEWAY_GROUP | ISTIO_GROUP | "")
+        let known = matches!(group.as_str(), GATEWAY_GROUP | ISTIO_GROUP | NETWORKING_GROUP | "")
             && !matches!(kind.as_str(), "List");
         let name_missing = match meta.and_then(|m| m.get("name")) {
             None | Some(Value::Null) => true,
@@ -435,17 +440,29 @@ impl Resources {
                 Object::DestinationRule(typed(&value, origin, &err)?)
             }
             (ISTIO_GROUP, "ServiceEntry") => Object::ServiceEntry(typed(&value, origin, &err)?),
+            // Only v1: v1beta1 (removed in Kubernetes 1.22) has another backend shape.
+            (NETWORKING_GROUP, "Ingress") if api_version.ends_with("/v1") => {
+                Object::Ingress(typed(&value, origin, &err)?)
+            }
+            (NETWORKING_GROUP, "IngressClass") if api_version.ends_with("/v1") => {
+                Object::IngressClass(typed(&value, origin, &err)?)
+            }
             _ => {
                 let mut object_ref = object_ref;
                 if namespace.is_none() {
                     object_ref.namespace = None;
                 }
+                let hint = if group == NETWORKING_GROUP && kind.starts_with("Ingress") {
+                    " (only networking.k8s.io/v1 is read)"
+                } else {
+                    ""
+                };
                 self.diagnostics.push(Diagnostic::new(
                     Code::UnsupportedKind,
                     Severity::Info,
                     &object_ref,
                     "",
-                    format!("{api_version} {kind} is not read by gatewright; skipped"),
+                    format!("{api_version} {kind} is not read by gatewright; skipped{hint}"),
                 ));
                 return Ok(());
             }

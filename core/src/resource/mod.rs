@@ -2,6 +2,7 @@
 //! that reads them from YAML or JSON.
 
 pub mod istio;
+pub mod ingress;
 mod load;
 pub mod model;
 

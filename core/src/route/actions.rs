@@ -89,10 +89,7 @@ impl Router {
             rule_name: rule.name.clone(),
             matched: Some(m.index),
         });
-        let prefix = match &m.path {
-            PathMatch::Prefix(p) => Some(p.as_str()),
-            _ => None,
-        };
+        let matched_path = &m.path;
         let action = &rule.action;
         let decided = |action| Decision {
             policies: None,
@@ -112,7 +109,7 @@ impl Router {
             }
         }
         if let Some(redirect) = &filters.redirect {
-            return decided(redirect_to(redirect, request, site.port, prefix));
+            return decided(redirect_to(redirect, request, site.port, matched_path));
         }
         // `HTTPRouteRule.BackendRefs`: no backends and no answering filter → 500.
         let Some(backend) = pick(&action.backends, entropy) else {
@@ -137,13 +134,13 @@ impl Router {
             ));
         };
         if let Some(redirect) = &backend.filters.redirect {
-            return decided(redirect_to(redirect, request, site.port, prefix));
+            return decided(redirect_to(redirect, request, site.port, matched_path));
         }
         let mut upstream = Upstream::unchanged(request);
         let mut response_headers = HeaderOps::default();
         let mut mirrors = Vec::new();
         for f in [filters, &backend.filters] {
-            apply_forward_filters(f, &mut upstream, &mut response_headers, prefix);
+            apply_forward_filters(f, &mut upstream, &mut response_headers, matched_path);
             for (i, mirror) in f.mirrors.iter().enumerate() {
                 let BackendTarget::Service {
                     namespace,
@@ -195,9 +192,15 @@ impl Router {
 /// The answer when the rule cannot reach a backend. `HTTPRouteRule.BackendRefs`:
 /// HTTP 500; `GRPCRouteRule.BackendRefs` (grpcroute_types.go 257–285): gRPC
 /// `UNAVAILABLE` (code 14), sent as HTTP 503 with `grpc-status: 14`.
+///
+/// Ingress: ingress-nginx answers 503 when a location's upstream has no usable
+/// endpoint (`rootfs/etc/nginx/lua/balancer.lua`, `_M.rewrite`: no balancer →
+/// `ngx.HTTP_SERVICE_UNAVAILABLE`), which is the case for a Service or port that
+/// does not exist.
 fn server_error(kind: RouteKind, reason: String) -> Action {
     let (status, headers) = match kind {
         RouteKind::Grpc => (503, vec![("grpc-status".to_owned(), "14".to_owned())]),
+        RouteKind::Ingress => (503, Vec::new()),
         _ => (500, Vec::new()),
     };
     Action::Respond(Respond {
@@ -245,14 +248,14 @@ fn apply_forward_filters(
     f: &Filters,
     upstream: &mut Upstream,
     response: &mut HeaderOps,
-    prefix: Option<&str>,
+    matched: &PathMatch,
 ) {
     if let Some(rewrite) = &f.rewrite {
         if let Some(host) = &rewrite.hostname {
             upstream.authority.clone_from(host);
         }
         if let Some(path) = &rewrite.path {
-            upstream.path = modify_path(path, &upstream.path, prefix);
+            upstream.path = modify_matched_path(path, &upstream.path, matched);
         }
     }
     f.request_headers.apply(&mut upstream.headers);
@@ -276,8 +279,14 @@ fn apply_forward_filters(
 /// let strip = PathModifier::ReplacePrefixMatch(String::new());
 /// assert_eq!(modify_path(&strip, "/foo", Some("/foo")), "/");
 /// ```
+///
+/// [`PathModifier::RegexSubstitution`] needs the rule's regex: here, without it,
+/// the `$n` references are dropped (the router uses the matched regex).
 pub fn modify_path(modifier: &PathModifier, path: &str, matched_prefix: Option<&str>) -> String {
     match modifier {
+        PathModifier::RegexSubstitution(template) => {
+            absolute(crate::ir::expand_template(template, |_| None))
+        }
         PathModifier::ReplaceFullPath(p) => {
             if p.is_empty() {
                 "/".into()
@@ -305,12 +314,36 @@ pub fn modify_path(modifier: &PathModifier, path: &str, matched_prefix: Option<&
     }
 }
 
+/// A path modifier applied for the rule's matched path condition: the matched
+/// prefix for `ReplacePrefixMatch`, the matched regex's captures for
+/// `RegexSubstitution`.
+fn modify_matched_path(modifier: &PathModifier, path: &str, matched: &PathMatch) -> String {
+    match (modifier, matched) {
+        // ingress-nginx: `rewrite "(?i)<path>" <target> break;`: the whole URI becomes
+        // the target with `$n` from the location regex (which matched `path`).
+        (PathModifier::RegexSubstitution(template), PathMatch::Regex(re)) => {
+            absolute(re.expand(path, template).unwrap_or_default())
+        }
+        (_, PathMatch::Prefix(p)) => modify_path(modifier, path, Some(p)),
+        _ => modify_path(modifier, path, None),
+    }
+}
+
+/// A rewritten path: `/` when empty, with a leading `/` added when missing.
+fn absolute(path: String) -> String {
+    if path.starts_with('/') {
+        path
+    } else {
+        format!("/{path}")
+    }
+}
+
 /// `HTTPRequestRedirectFilter` (httproute_types.go 1209–1298).
 fn redirect_to(
     r: &Redirect,
     request: &Request<'_>,
     listener_port: u16,
-    prefix: Option<&str>,
+    matched: &PathMatch,
 ) -> Action {
     let scheme = r
         .scheme
@@ -332,7 +365,7 @@ fn redirect_to(
     let default_port = matches!((scheme.as_str(), port), ("http", 80) | ("https", 443));
     let path = r.path.as_ref().map_or_else(
         || request.path().to_owned(),
-        |m| modify_path(m, request.path(), prefix),
+        |m| modify_matched_path(m, request.path(), matched),
     );
     let mut location = format!("{scheme}://{host}");
     if !default_port {

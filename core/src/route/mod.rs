@@ -320,7 +320,7 @@ impl Router {
             .lookup(&entry, request, &host)
             .map(|w| w.candidate.key(&self.ir, &w.vhost.host));
         let mut vhosts: Vec<&VirtualHost> = entry.index.hosts_for(&host).collect();
-        if !self.config.get_host_fallthrough() {
+        if !self.host_fallthrough(entry.gateway) {
             vhosts.truncate(1);
         }
         for vhost in vhosts {
@@ -331,6 +331,7 @@ impl Router {
                 .flatten()
                 .copied()
                 .chain(vhost.regexes.iter().map(|(_, c)| *c))
+                .chain(vhost.fallbacks.iter().copied())
                 .collect();
             self.consider(
                 all,
@@ -559,15 +560,24 @@ impl Router {
         host: &'r str,
     ) -> Option<Winner<'r>> {
         let path = request.path();
+        let fallthrough = self.host_fallthrough(entry.gateway);
         for vhost in entry.index.hosts_for(host) {
             if let Some(candidate) = self.best_in(vhost, request, path) {
                 return Some(Winner { vhost, candidate });
             }
-            if !self.config.get_host_fallthrough() {
+            if !fallthrough {
                 return None;
             }
         }
         None
+    }
+
+    /// Host fall-through on a Gateway: its own setting (Ingress classes: off),
+    /// else the [`Config`]'s.
+    fn host_fallthrough(&self, gateway: usize) -> bool {
+        self.ir.gateways[gateway]
+            .host_fallthrough
+            .unwrap_or_else(|| self.config.get_host_fallthrough())
     }
 
     fn best_in(&self, vhost: &VirtualHost, request: &Request<'_>, path: &str) -> Option<Candidate> {
@@ -594,6 +604,7 @@ impl Router {
                     path.starts_with(&**literal) && c.get(&self.ir).path.matches(path) && passes(&c)
                 })
                 .map(|(_, c)| *c),
+            PathClass::Fallback => vhost.fallbacks.iter().find(passes).copied(),
         })
     }
 
@@ -707,6 +718,7 @@ pub(crate) fn summarize(m: &Match) -> String {
         PathMatch::Exact(p) => format!("Exact {p}"),
         PathMatch::Prefix(p) => format!("PathPrefix {p}"),
         PathMatch::Regex(re) => format!("RegularExpression {}", re.as_str()),
+        PathMatch::Fallback => "default backend (any path)".to_owned(),
     };
     if let Some(method) = &m.method {
         let _ = write!(s, ", method {method}");

@@ -97,6 +97,18 @@ impl<'a> Request<'a> {
         self
     }
 
+    /// Enters the Gateway synthesized for an IngressClass (`IngressClass/<name>`,
+    /// see [`INGRESS_CLASS_NAMESPACE`](crate::INGRESS_CLASS_NAMESPACE)).
+    ///
+    /// ```
+    /// let req = gatewright::Request::new("GET", "a.example.com", "/").ingress_class("nginx");
+    /// assert_eq!(req.get_gateway(), Some(("IngressClass", "nginx")));
+    /// ```
+    #[must_use]
+    pub fn ingress_class(self, name: &'a str) -> Self {
+        self.gateway(crate::ir::INGRESS_CLASS_NAMESPACE, name)
+    }
+
     /// Sets the port the client connected to (default: 443 for https, else 80,
     /// or the port in the authority).
     #[must_use]
