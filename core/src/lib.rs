@@ -78,8 +78,8 @@ pub use diag::{
     RouteStatus, Severity, StatusEntry, StatusParentRef, StatusReport, GATEWAY_GROUP,
 };
 pub use error::{CompileError, ParseError};
-pub use istio::Workload;
 pub use ir::INGRESS_CLASS_NAMESPACE;
+pub use istio::Workload;
 pub use resource::{Object, Resources};
 pub use route::{modify_path, pick, scale};
 pub use route::{

@@ -3,8 +3,8 @@
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::istio::{DestinationRule, IstioGateway, ServiceEntry, VirtualService, ISTIO_GROUP};
 use super::ingress::{Ingress, IngressClass, NETWORKING_GROUP};
+use super::istio::{DestinationRule, IstioGateway, ServiceEntry, VirtualService, ISTIO_GROUP};
 use super::model::{
     BackendTlsPolicy, ConfigMap, Gateway, GatewayClass, GrpcRoute, HttpRoute, L4Route, ListenerSet,
     Namespace, ReferenceGrant, Secret, Service,
@@ -366,8 +366,10 @@ impl Resources {
                 None,
             ));
         }
-        let known = matches!(group.as_str(), GATEWAY_GROUP | ISTIO_GROUP | NETWORKING_GROUP | "")
-            && !matches!(kind.as_str(), "List");
+        let known = matches!(
+            group.as_str(),
+            GATEWAY_GROUP | ISTIO_GROUP | NETWORKING_GROUP | ""
+        ) && !matches!(kind.as_str(), "List");
         let name_missing = match meta.and_then(|m| m.get("name")) {
             None | Some(Value::Null) => true,
             Some(Value::String(n)) => n.is_empty(),

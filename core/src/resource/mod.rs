@@ -1,8 +1,8 @@
 //! Stage 1, parse: faithful serde mirrors of the input objects and the loader
 //! that reads them from YAML or JSON.
 
-pub mod istio;
 pub mod ingress;
+pub mod istio;
 mod load;
 pub mod model;
 
