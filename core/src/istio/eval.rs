@@ -174,13 +174,7 @@ impl IstioWorld {
                 )
             }
         };
-        let labels = |k: &str| {
-            workload
-                .labels
-                .iter()
-                .find(|(n, _)| *n == k)
-                .map(|(_, v)| (*v).to_owned())
-        };
+        let labels = |k: &str| workload.label(k);
         let proxy = Proxy {
             gateway: None,
             port,
@@ -322,13 +316,7 @@ impl IstioWorld {
         };
         let service = self.mesh_service(workload.namespace, &host, port);
         let target = service.map_or_else(|| host.clone(), str::to_owned);
-        let labels = |k: &str| {
-            workload
-                .labels
-                .iter()
-                .find(|(n, _)| *n == k)
-                .map(|(_, v)| (*v).to_owned())
-        };
+        let labels = |k: &str| workload.label(k);
         let proxy = Proxy {
             gateway: None,
             port,
@@ -725,12 +713,7 @@ impl IstioWorld {
             let target = self
                 .mesh_service(w.namespace, &host, port)
                 .map_or_else(|| host.clone(), str::to_owned);
-            let labels = |k: &str| {
-                w.labels
-                    .iter()
-                    .find(|(n, _)| *n == k)
-                    .map(|(_, v)| (*v).to_owned())
-            };
+            let labels = |k: &str| w.label(k);
             let proxy = Proxy {
                 gateway: None,
                 port,
@@ -897,6 +880,16 @@ fn mismatch(b: &Block, request: &Request<'_>) -> String {
         }
     }
     "conditions".into()
+}
+
+impl Workload<'_> {
+    /// The value of one of the client pod's labels.
+    fn label(&self, key: &str) -> Option<String> {
+        self.labels
+            .iter()
+            .find(|(n, _)| *n == key)
+            .map(|(_, v)| (*v).to_owned())
+    }
 }
 
 /// Lower-case, without the `:port` and a trailing dot.

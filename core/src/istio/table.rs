@@ -456,19 +456,8 @@ impl IstioWorld {
                 g.metadata.namespace.clone().unwrap_or_default(),
             )
         });
-        let workload: Vec<(String, &IstioGateway)> = same
-            .iter()
-            .map(|g| {
-                (
-                    format!(
-                        "{}/{}",
-                        g.metadata.namespace.as_deref().unwrap_or("default"),
-                        g.metadata.name
-                    ),
-                    *g,
-                )
-            })
-            .collect();
+        let workload: Vec<(String, &IstioGateway)> =
+            same.iter().map(|g| (gateway_key(g), *g)).collect();
         let order = self.proxy_order(namespace);
         let mut out = GatewayTables {
             namespace: namespace.to_owned(),
@@ -824,19 +813,8 @@ impl IstioWorld {
     }
 
     fn lint(&self, gateways: &[&IstioGateway], diagnostics: &mut Vec<Diagnostic>) {
-        let gateway_names: Vec<(String, &IstioGateway)> = gateways
-            .iter()
-            .map(|g| {
-                (
-                    format!(
-                        "{}/{}",
-                        g.metadata.namespace.as_deref().unwrap_or("default"),
-                        g.metadata.name
-                    ),
-                    *g,
-                )
-            })
-            .collect();
+        let gateway_names: Vec<(String, &IstioGateway)> =
+            gateways.iter().map(|g| (gateway_key(g), *g)).collect();
         for vs in &self.vss {
             let obj = ObjectRef::new(ISTIO_GROUP, "VirtualService", Some(&vs.namespace), &vs.name);
             // A catch-all rule hides every later rule of the VirtualService (§3).
@@ -931,6 +909,15 @@ impl IstioWorld {
 
 fn no_source(b: &Block) -> bool {
     b.gateways.is_empty() && b.source_labels.is_empty() && b.source_namespace.is_none()
+}
+
+/// `namespace/name` of an Istio Gateway, as VirtualService `gateways` name it.
+fn gateway_key(g: &IstioGateway) -> String {
+    format!(
+        "{}/{}",
+        g.metadata.namespace.as_deref().unwrap_or("default"),
+        g.metadata.name
+    )
 }
 
 /// `name` or `http[i]`, for messages.

@@ -202,55 +202,30 @@ pub(crate) fn effective(
                 .min_by(|a, b| a.pointer.cmp(&b.pointer))
                 .map(|h| held.iter().position(|x| std::ptr::eq(x, h)).unwrap_or(0))
         };
-        match strategy {
-            Strategy::Atomic if !held.is_empty() => {
-                for (tokens, _) in &layers[li].leaves {
-                    match first_overlap(&held, tokens) {
-                        Some(h) => {
-                            let mode = if held[h].value.is_null() {
-                                "unset"
-                            } else {
-                                "field"
-                            };
-                            discard(&mut discarded, &layers, li, tokens, held[h].layer, mode);
-                        }
-                        None => {
-                            let by = first_contributor.unwrap_or(li);
-                            discard(&mut discarded, &layers, li, tokens, by, "atomic");
-                        }
-                    }
+        // Atomic: a layer joins only an empty result, whole; merge: leaf by leaf, where
+        // nothing more specific is set. (Leaves of one layer never overlap each other.)
+        let blocked = strategy == Strategy::Atomic && !held.is_empty();
+        for (tokens, value) in &layers[li].leaves {
+            match first_overlap(&held, tokens) {
+                Some(h) => {
+                    let mode = if held[h].value.is_null() {
+                        "unset"
+                    } else {
+                        "field"
+                    };
+                    discard(&mut discarded, &layers, li, tokens, held[h].layer, mode);
                 }
-            }
-            Strategy::Atomic => {
-                for (tokens, value) in &layers[li].leaves {
+                None if blocked => {
+                    let by = first_contributor.unwrap_or(li);
+                    discard(&mut discarded, &layers, li, tokens, by, "atomic");
+                }
+                None => {
                     held.push(Held {
                         pointer: tokens.clone(),
                         value: value.clone(),
                         layer: li,
                     });
-                }
-                first_contributor.get_or_insert(li);
-            }
-            Strategy::Merge => {
-                for (tokens, value) in &layers[li].leaves {
-                    match first_overlap(&held, tokens) {
-                        Some(h) => {
-                            let mode = if held[h].value.is_null() {
-                                "unset"
-                            } else {
-                                "field"
-                            };
-                            discard(&mut discarded, &layers, li, tokens, held[h].layer, mode);
-                        }
-                        None => {
-                            held.push(Held {
-                                pointer: tokens.clone(),
-                                value: value.clone(),
-                                layer: li,
-                            });
-                            first_contributor.get_or_insert(li);
-                        }
-                    }
+                    first_contributor.get_or_insert(li);
                 }
             }
         }

@@ -103,9 +103,9 @@ pub struct VirtualServiceSpec {
     /// HTTP rules, in first-match order.
     pub http: Vec<HttpRule>,
     /// TLS passthrough rules.
-    pub tls: Vec<TlsRule>,
+    pub tls: Vec<L4Rule>,
     /// TCP rules.
-    pub tcp: Vec<TcpRule>,
+    pub tcp: Vec<L4Rule>,
     /// Visibility (`.`, `*`, `~`, namespaces); `None` = everywhere.
     pub export_to: Option<Vec<String>>,
 }
@@ -354,23 +354,12 @@ pub struct RegexRewrite {
     pub rewrite: String,
 }
 
-/// `TLSRoute` of a VirtualService.
+/// A `tls[]` (`TLSRoute`) or `tcp[]` (`TCPRoute`) rule of a VirtualService: the two
+/// share one shape (`sniHosts` only matters for TLS).
 #[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", default)]
 #[non_exhaustive]
-pub struct TlsRule {
-    /// Match blocks.
-    #[serde(rename = "match")]
-    pub matches: Vec<L4Match>,
-    /// Destinations.
-    pub route: Vec<RouteDestination>,
-}
-
-/// `TCPRoute` of a VirtualService.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", default)]
-#[non_exhaustive]
-pub struct TcpRule {
+pub struct L4Rule {
     /// Match blocks.
     #[serde(rename = "match")]
     pub matches: Vec<L4Match>,
