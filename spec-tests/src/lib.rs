@@ -21,6 +21,7 @@ pub mod istio;
 /// The policy-attachment corpus runner.
 pub mod policy;
 pub mod reference;
+pub mod reference_policy;
 
 /// Replay of the shared workload generator's trace (first measurement).
 pub mod workload;
