@@ -16,6 +16,7 @@ pub mod runner;
 /// The engine adapter for the `gatewright` core, used by the `gatewright-spec` binary.
 pub mod adapter;
 pub mod gen;
+pub mod gen_policy;
 /// The Istio corpus runner (its own case format).
 pub mod istio;
 /// The policy-attachment corpus runner.

@@ -183,6 +183,15 @@ struct Entry {
     owner: usize,
 }
 
+/// A maximal path with what §7.2 needs: its Gateway (`namespace/name`), its nodes, and the
+/// effective policy of every kind on it.
+#[derive(Debug)]
+struct PathOutcome {
+    gateway: String,
+    nodes: Vec<Node>,
+    effective: Vec<(String, Value)>,
+}
+
 /// A path (§4): a Gateway and then, optionally, each further node; the corpus `path` object.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Path {
@@ -772,7 +781,28 @@ impl Reference {
     /// §7: the `expect.policies` map: status of every policy, keyed by identity. A policy whose
     /// every reference was ignored (missingTargets=ignore) has no status (§3.4).
     pub fn policies(&self) -> Map<String, Value> {
-        let paths = self.maximal_path_list();
+        // The maximal paths (§4), each with its nodes and, per kind, its effective policy (§5),
+        // computed once and shared by every policy's §7.2 tally.
+        let paths: Vec<PathOutcome> = self
+            .maximal_path_list()
+            .into_iter()
+            .map(|path| {
+                let nodes = self.nodes(&path);
+                let effective = self
+                    .kinds()
+                    .into_iter()
+                    .map(|kind| {
+                        let e = self.effective_on(&kind, &nodes);
+                        (kind, e)
+                    })
+                    .collect();
+                PathOutcome {
+                    gateway: format!("{}/{}", path.gateway.0, path.gateway.1),
+                    nodes,
+                    effective,
+                }
+            })
+            .collect();
         let mut out = Map::new();
         for p in &self.policies {
             if let Some(why) = p.invalid {
@@ -816,14 +846,14 @@ impl Reference {
                 .collect();
             out.insert(
                 p.id.clone(),
-                json!({"accepted": accepted, "targets": targets, "ancestors": self.ancestors(p, &paths)}),
+                json!({"accepted": accepted, "targets": targets, "ancestors": Self::ancestors(p, &paths)}),
             );
         }
         out
     }
 
     /// §7.2: one entry per Gateway ancestor, sorted by `namespace/name`, at most 16.
-    fn ancestors(&self, p: &Policy, paths: &[Path]) -> Vec<Value> {
+    fn ancestors(p: &Policy, paths: &[PathOutcome]) -> Vec<Value> {
         let attached_at = |n: &Node| {
             p.refs
                 .iter()
@@ -834,28 +864,25 @@ impl Reference {
                 .iter()
                 .any(|r| matches!(&r.result, RefResult::Conflicted { node, .. } if node == n))
         };
-        let mut gateways: Vec<String> = paths
-            .iter()
-            .map(|path| format!("{}/{}", path.gateway.0, path.gateway.1))
-            .collect();
-        gateways.sort();
+        let mut gateways: Vec<&str> = paths.iter().map(|path| path.gateway.as_str()).collect();
+        gateways.sort_unstable();
         gateways.dedup();
         let mut out = Vec::new();
         for gw in gateways {
-            let through: Vec<&Path> = paths
-                .iter()
-                .filter(|path| format!("{}/{}", path.gateway.0, path.gateway.1) == gw)
-                .collect();
-            let with_attachment: Vec<&Path> = through
+            let through: Vec<&PathOutcome> =
+                paths.iter().filter(|path| path.gateway == gw).collect();
+            // The maximal paths through this Gateway that contain one of the policy's
+            // attachments.
+            let with_attachment: Vec<&PathOutcome> = through
                 .iter()
                 .copied()
-                .filter(|path| self.nodes(path).iter().any(attached_at))
+                .filter(|path| path.nodes.iter().any(attached_at))
                 .collect();
             if with_attachment.is_empty() {
                 // Conflicted, when no attached reference reaches this Gateway.
                 if through
                     .iter()
-                    .any(|path| self.nodes(path).iter().any(conflicted_at))
+                    .any(|path| path.nodes.iter().any(conflicted_at))
                 {
                     out.push(json!({"gateway": gw, "accepted": "Conflicted"}));
                 }
@@ -866,7 +893,12 @@ impl Reference {
             let (mut wins, mut losses) = (0usize, 0usize);
             let mut by: Vec<String> = Vec::new();
             for path in with_attachment {
-                let e = self.effective_on(&p.kind, &self.nodes(path));
+                let e = path
+                    .effective
+                    .iter()
+                    .find(|(kind, _)| *kind == p.kind)
+                    .map(|(_, e)| e)
+                    .expect("every kind's effective policy is computed");
                 wins += e["fields"]
                     .as_object()
                     .into_iter()
@@ -882,6 +914,8 @@ impl Reference {
             }
             by.sort();
             by.dedup();
+            // Programmed if no losses; PartiallyProgrammed if wins and losses; Overridden if
+            // losses only.
             let programmed = if losses == 0 {
                 "Programmed"
             } else if wins > 0 {
