@@ -49,16 +49,18 @@ pub static ROUTES: [&str; 5] = ["r1", "r2", "r3", "r4", "r9"];
 pub static RULES: [&str; 4] = ["a", "b", "c", "zz"];
 /// Service names; the last one is never created.
 pub static SERVICES: [&str; 4] = ["svc-a", "svc-b", "svc-c", "svc-none"];
-/// Service ports (name, number); backendRefs may also use 7777, which no Service has.
-pub static PORTS: [(&str, u16); 3] = [("http", 8080), ("https", 443), ("grpc", 9090)];
+/// Service ports (name, number; `""` writes no name); backendRefs may also use 7777, which no
+/// Service has.
+pub static PORTS: [(&str, u16); 4] = [("http", 8080), ("https", 443), ("grpc", 9090), ("", 7070)];
 /// Port names a sectionName may use; `nope` is never created.
 pub static PORT_NAMES: [&str; 4] = ["http", "https", "grpc", "nope"];
 /// Policy names (shuffled per case, so that name order is not declaration order).
 pub static POLICY_NAMES: [&str; 6] = ["p1", "p2", "p3", "p4", "p5", "p6"];
-/// Creation timestamps: the first two are the same instant.
-pub static TIMESTAMPS: [&str; 4] = [
+/// Creation timestamps: the first three are the same instant.
+pub static TIMESTAMPS: [&str; 5] = [
     "2025-01-10T08:00:00Z",
     "2025-01-10T09:00:00+01:00",
+    "2025-01-10T08:00:00.000Z",
     "2025-02-10T08:00:00Z",
     "2024-12-01T00:00:00Z",
 ];
@@ -68,8 +70,8 @@ pub const KIND_A: &str = "TrafficPolicy";
 pub const KIND_B_INHERITED: &str = "RetryPolicy";
 /// The second kind when it is direct.
 pub const KIND_B_DIRECT: &str = "TLSPolicy";
-/// Top-level keys of policy values.
-static TOP_KEYS: [&str; 5] = ["timeout", "retries", "limits", "b", "b-c"];
+/// Top-level keys of policy values (`x/y~z` is escaped in JSON Pointers: `/x~1y~0z`).
+static TOP_KEYS: [&str; 6] = ["timeout", "retries", "limits", "b", "b-c", "x/y~z"];
 /// Nested keys of policy values (`b/c` sorts before `b-c` in pointer order, after it as text).
 static NESTED_KEYS: [&str; 5] = ["attempts", "backoff", "b", "b-c", "c"];
 /// Every option of README "options" with each of its values (`crossNamespaceRefs` has only one:
@@ -154,12 +156,16 @@ pub struct GenPolicy {
     pub second_kind: bool,
     /// `None` = cluster-scoped.
     pub namespace: Option<&'static str>,
+    /// A cluster-scoped policy writes `namespace: ""` (§2.2: absent or empty).
+    pub empty_namespace: bool,
     /// `Ok(Some)` a timestamp, `Ok(None)` none, `Err` an unparsable one.
     pub timestamp: Result<Option<&'static str>, &'static str>,
     /// The references.
     pub refs: Vec<GenRef>,
     /// Repeats the first reference at the end.
     pub duplicate: bool,
+    /// Replaces the references by this many distinct ones (16 is the most allowed, §3.1).
+    pub many: Option<usize>,
     /// How the references are written.
     pub ref_mode: RefMode,
     /// `strategy` (inherited kinds).
@@ -190,11 +196,19 @@ pub struct GenParent {
     section: Option<&'static str>,
 }
 
-/// One rule: named or not, and its backendRefs `(service, port, explicit namespace)`.
+/// One backendRef: Service name, port, explicit namespace, explicit `(group, kind)`.
+type GenBackend = (
+    &'static str,
+    u16,
+    Option<&'static str>,
+    Option<(&'static str, &'static str)>,
+);
+
+/// One rule: named or not, and its backendRefs.
 #[derive(Clone, Debug)]
 pub struct GenRule {
     named: bool,
-    backends: Vec<(&'static str, u16, Option<&'static str>)>,
+    backends: Vec<GenBackend>,
 }
 
 /// One HTTPRoute.
@@ -263,9 +277,24 @@ fn world() -> impl Strategy<Value = GenWorld> {
             ),
             pick(
                 port,
-                &[(2, PORTS[0].1), (2, PORTS[1].1), (2, PORTS[2].1), (1, 7777)],
+                &[
+                    (4, PORTS[0].1),
+                    (4, PORTS[1].1),
+                    (4, PORTS[2].1),
+                    (1, PORTS[3].1),
+                    (2, 7777),
+                ],
             ),
             (!chance(svc / 100, 89)).then(|| namespace(port / 100)),
+            // §4: only a backendRef naming a Service (kind Service, group "") continues a path.
+            pick(
+                port / 1000,
+                &[
+                    (20, None),
+                    (1, Some(("", "Service"))),
+                    (1, Some(("example.com", "Backend"))),
+                ],
+            ),
         )
     });
     let rule = (any::<u16>(), vec(backend, 0..=2)).prop_map(|(named, backends)| GenRule {
@@ -473,13 +502,20 @@ fn policy() -> impl Strategy<Value = GenPolicy> {
         1 => Just((None, None)),
     ];
     (
-        (any::<u16>(), any::<u16>(), any::<u16>(), any::<u16>()),
+        (
+            any::<u16>(),
+            any::<u16>(),
+            any::<u16>(),
+            any::<u16>(),
+            any::<u16>(),
+        ),
         vec(target_ref(), 1..=3),
         stanzas,
     )
         .prop_map(
-            |((kind_ns, time, refs_strategy, flaws), refs, (defaults, overrides))| {
+            |((kind_ns, time, refs_strategy, flaws, more), refs, (defaults, overrides))| {
                 GenPolicy {
+                    empty_namespace: chance(more, 25),
                     second_kind: kind_ns % 2 == 1,
                     namespace: pick(
                         kind_ns / 2,
@@ -494,14 +530,16 @@ fn policy() -> impl Strategy<Value = GenPolicy> {
                         &[
                             (15, Ok(Some(TIMESTAMPS[0]))),
                             (15, Ok(Some(TIMESTAMPS[1]))),
-                            (15, Ok(Some(TIMESTAMPS[2]))),
+                            (5, Ok(Some(TIMESTAMPS[2]))),
                             (15, Ok(Some(TIMESTAMPS[3]))),
+                            (15, Ok(Some(TIMESTAMPS[4]))),
                             (1, Ok(None)),
                             (1, Err("yesterday")),
                         ],
                     ),
                     refs,
                     duplicate: chance(refs_strategy, 4),
+                    many: pick(time / 100, &[(100, None), (1, Some(16)), (1, Some(17))]),
                     ref_mode: pick(
                         refs_strategy / 100,
                         &[
@@ -652,6 +690,24 @@ fn avoid_top_level_leafless(v: &mut Value, top_level: bool) {
     }
 }
 
+/// `n` distinct references (HTTPRoutes, Gateways and Services, with and without sections).
+fn many_refs(n: usize) -> Vec<Value> {
+    let mut out = Vec::new();
+    for kind in ["HTTPRoute", "Gateway", "Service"] {
+        let group = if kind == "Service" { "" } else { GATEWAY_GROUP };
+        for name in names(kind) {
+            out.push(json!({"group": group, "kind": kind, "name": name}));
+            for section in sections(kind) {
+                out.push(
+                    json!({"group": group, "kind": kind, "name": name, "sectionName": section}),
+                );
+            }
+        }
+    }
+    out.truncate(n);
+    out
+}
+
 fn assemble(
     kinds: &GenKinds,
     options: Map<String, Value>,
@@ -685,7 +741,13 @@ fn assemble(
         let ports: Vec<Value> = s
             .ports
             .iter()
-            .map(|(n, p)| json!({"name": n, "port": p}))
+            .map(|(n, p)| {
+                if n.is_empty() {
+                    json!({"port": p})
+                } else {
+                    json!({"name": n, "port": p})
+                }
+            })
             .collect();
         manifests.push(object(
             "v1",
@@ -717,10 +779,14 @@ fn assemble(
                 let backends: Vec<Value> = rule
                     .backends
                     .iter()
-                    .map(|(svc, port, ns)| {
+                    .map(|(svc, port, ns, group_kind)| {
                         let mut v = json!({"name": svc, "port": port});
                         if let Some(ns) = ns {
                             v["namespace"] = json!(ns);
+                        }
+                        if let Some((group, kind)) = group_kind {
+                            v["group"] = json!(group);
+                            v["kind"] = json!(kind);
                         }
                         v
                     })
@@ -754,8 +820,10 @@ fn assemble(
         };
         let direct = kind == KIND_B_DIRECT;
         let mut metadata = json!({"name": name});
-        if let Some(ns) = p.namespace {
-            metadata["namespace"] = json!(ns);
+        match p.namespace {
+            Some(ns) => metadata["namespace"] = json!(ns),
+            None if p.empty_namespace => metadata["namespace"] = json!(""),
+            None => {}
         }
         match p.timestamp {
             Ok(Some(t)) | Err(t) => metadata["creationTimestamp"] = json!(t),
@@ -777,6 +845,9 @@ fn assemble(
             }
         }
         let mut refs = distinct;
+        if let Some(n) = p.many {
+            refs = many_refs(n);
+        }
         if p.duplicate {
             refs.push(refs[0].clone());
         }

@@ -260,19 +260,24 @@ impl Path {
 
 // === helpers: reading manifests ===
 
-fn str_at<'a>(v: &'a Value, pointer: &str) -> Option<&'a str> {
-    v.pointer(pointer).and_then(Value::as_str)
+/// The value at a path of object keys.
+fn at<'a>(v: &'a Value, keys: &[&str]) -> Option<&'a Value> {
+    keys.iter().try_fold(v, |v, k| v.get(k))
 }
 
-fn array_at<'a>(v: &'a Value, pointer: &str) -> &'a [Value] {
-    v.pointer(pointer)
+fn str_at<'a>(v: &'a Value, keys: &[&str]) -> Option<&'a str> {
+    at(v, keys).and_then(Value::as_str)
+}
+
+fn array_at<'a>(v: &'a Value, keys: &[&str]) -> &'a [Value] {
+    at(v, keys)
         .and_then(Value::as_array)
         .map_or(&[], Vec::as_slice)
 }
 
 /// The namespace of an object; `None` when absent or empty (§2.2).
 fn namespace_of(v: &Value) -> Option<String> {
-    str_at(v, "/metadata/namespace")
+    str_at(v, &["metadata", "namespace"])
         .filter(|ns| !ns.is_empty())
         .map(str::to_owned)
 }
@@ -471,7 +476,7 @@ impl Reference {
         reference.policies = reference
             .manifests
             .iter()
-            .filter(|m| !is_routing_kind(str_at(m, "/kind").unwrap_or("")))
+            .filter(|m| !is_routing_kind(str_at(m, &["kind"]).unwrap_or("")))
             .map(|m| reference.read_policy(m))
             .collect();
         reference.same_node_conflicts();
@@ -516,10 +521,11 @@ impl Reference {
     /// The routing object of `kind` named `name` in `namespace` (`None` for GatewayClass).
     fn find(&self, kind: &str, namespace: Option<&str>, name: &str) -> Option<&Value> {
         self.manifests.iter().find(|m| {
-            str_at(m, "/kind") == Some(kind)
-                && str_at(m, "/metadata/name") == Some(name)
+            str_at(m, &["kind"]) == Some(kind)
+                && str_at(m, &["metadata", "name"]) == Some(name)
                 && (kind == "GatewayClass"
-                    || str_at(m, "/metadata/namespace").unwrap_or("") == namespace.unwrap_or(""))
+                    || str_at(m, &["metadata", "namespace"]).unwrap_or("")
+                        == namespace.unwrap_or(""))
         })
     }
 
@@ -529,9 +535,9 @@ impl Reference {
 
     /// §3.1 policy-level validation, then §3.2 per reference.
     fn read_policy(&self, m: &Value) -> Policy {
-        let kind = str_at(m, "/kind").unwrap_or("").to_owned();
+        let kind = str_at(m, &["kind"]).unwrap_or("").to_owned();
         let namespace = namespace_of(m);
-        let name = str_at(m, "/metadata/name").unwrap_or("");
+        let name = str_at(m, &["metadata", "name"]).unwrap_or("");
         let direct = self.is_direct(&kind);
         let spec = m.get("spec").cloned().unwrap_or(Value::Null);
         let top_level = self.top_level();
@@ -539,7 +545,7 @@ impl Reference {
             id: format!("{}/{name}", namespace.as_deref().unwrap_or("")),
             kind,
             namespace,
-            timestamp: str_at(m, "/metadata/creationTimestamp").and_then(parse_timestamp),
+            timestamp: str_at(m, &["metadata", "creationTimestamp"]).and_then(parse_timestamp),
             invalid: None,
             refs: Vec::new(),
             direct,
@@ -589,10 +595,10 @@ impl Reference {
         // §3.1, the remaining policy-level rules (any one makes the policy Invalid).
         let ref_key = |r: &Value| {
             (
-                str_at(r, "/group").unwrap_or("").to_owned(),
-                str_at(r, "/kind").unwrap_or("").to_owned(),
-                str_at(r, "/name").unwrap_or("").to_owned(),
-                str_at(r, "/sectionName").map(str::to_owned),
+                str_at(r, &["group"]).unwrap_or("").to_owned(),
+                str_at(r, &["kind"]).unwrap_or("").to_owned(),
+                str_at(r, &["name"]).unwrap_or("").to_owned(),
+                str_at(r, &["sectionName"]).map(str::to_owned),
             )
         };
         let duplicate =
@@ -641,10 +647,10 @@ impl Reference {
 
     /// §3.2: one reference, steps 1–6 in order.
     fn resolve_ref(&self, policy: &Policy, r: &Value) -> TargetRef {
-        let group = str_at(r, "/group").unwrap_or("");
-        let kind = str_at(r, "/kind").unwrap_or("");
-        let name = str_at(r, "/name").unwrap_or("").to_owned();
-        let section = str_at(r, "/sectionName").map(str::to_owned);
+        let group = str_at(r, &["group"]).unwrap_or("");
+        let kind = str_at(r, &["kind"]).unwrap_or("");
+        let name = str_at(r, &["name"]).unwrap_or("").to_owned();
+        let section = str_at(r, &["sectionName"]).map(str::to_owned);
         let label = format!(
             "{kind}/{name}{}",
             section
@@ -672,7 +678,7 @@ impl Reference {
             return done(RefResult::Invalid);
         }
         // Step 3: a `namespace` field other than the policy's own is Invalid.
-        if let Some(ns) = str_at(r, "/namespace") {
+        if let Some(ns) = str_at(r, &["namespace"]) {
             if ns != policy.namespace.as_deref().unwrap_or("") {
                 return done(RefResult::Invalid);
             }
@@ -696,14 +702,15 @@ impl Reference {
                 _ => Node::Service(ns, name),
             }));
         };
-        let (sections, pointer) = match kind {
-            "Gateway" => (array_at(object, "/spec/listeners"), "/name"),
-            "HTTPRoute" => (array_at(object, "/spec/rules"), "/name"),
-            _ => (array_at(object, "/spec/ports"), "/name"),
+        // A listener, a named rule, a named port.
+        let sections = match kind {
+            "Gateway" => array_at(object, &["spec", "listeners"]),
+            "HTTPRoute" => array_at(object, &["spec", "rules"]),
+            _ => array_at(object, &["spec", "ports"]),
         };
         if !sections
             .iter()
-            .any(|s| str_at(s, pointer) == Some(section.as_str()))
+            .any(|s| str_at(s, &["name"]) == Some(section.as_str()))
         {
             return done(RefResult::TargetNotFound);
         }
@@ -953,11 +960,13 @@ impl Reference {
         };
         for gw in self.objects("Gateway") {
             let gateway = (
-                str_at(gw, "/metadata/namespace").unwrap_or("").to_owned(),
-                str_at(gw, "/metadata/name").unwrap_or("").to_owned(),
+                str_at(gw, &["metadata", "namespace"])
+                    .unwrap_or("")
+                    .to_owned(),
+                str_at(gw, &["metadata", "name"]).unwrap_or("").to_owned(),
             );
-            for listener in array_at(gw, "/spec/listeners") {
-                let listener = str_at(listener, "/name").unwrap_or("").to_owned();
+            for listener in array_at(gw, &["spec", "listeners"]) {
+                let listener = str_at(listener, &["name"]).unwrap_or("").to_owned();
                 let at_listener = Path {
                     gateway: gateway.clone(),
                     listener: Some(listener.clone()),
@@ -974,32 +983,34 @@ impl Reference {
                     push(at_listener.clone());
                 }
                 for route in routes {
-                    let route_ns = str_at(route, "/metadata/namespace")
+                    let route_ns = str_at(route, &["metadata", "namespace"])
                         .unwrap_or("")
                         .to_owned();
                     let at_route = Path {
                         route: Some((
                             route_ns.clone(),
-                            str_at(route, "/metadata/name").unwrap_or("").to_owned(),
+                            str_at(route, &["metadata", "name"])
+                                .unwrap_or("")
+                                .to_owned(),
                         )),
                         ..at_listener.clone()
                     };
-                    let rules = array_at(route, "/spec/rules");
+                    let rules = array_at(route, &["spec", "rules"]);
                     if rules.is_empty() {
                         push(at_route.clone());
                     }
                     for (index, rule) in rules.iter().enumerate() {
                         let at_rule = Path {
-                            rule: Some(str_at(rule, "/name").map(str::to_owned).ok_or(index)),
+                            rule: Some(str_at(rule, &["name"]).map(str::to_owned).ok_or(index)),
                             ..at_route.clone()
                         };
                         let mut resolved = false;
-                        for backend in array_at(rule, "/backendRefs") {
-                            let is_service = str_at(backend, "/kind").unwrap_or("Service")
+                        for backend in array_at(rule, &["backendRefs"]) {
+                            let is_service = str_at(backend, &["kind"]).unwrap_or("Service")
                                 == "Service"
-                                && str_at(backend, "/group").unwrap_or("").is_empty();
-                            let ns = str_at(backend, "/namespace").unwrap_or(&route_ns);
-                            let name = str_at(backend, "/name").unwrap_or("");
+                                && str_at(backend, &["group"]).unwrap_or("").is_empty();
+                            let ns = str_at(backend, &["namespace"]).unwrap_or(&route_ns);
+                            let name = str_at(backend, &["name"]).unwrap_or("");
                             let Some(service) =
                                 self.find("Service", Some(ns), name).filter(|_| is_service)
                             else {
@@ -1007,14 +1018,14 @@ impl Reference {
                             };
                             resolved = true;
                             let number = backend.get("port").and_then(Value::as_i64);
-                            let port = array_at(service, "/spec/ports")
+                            let port = array_at(service, &["spec", "ports"])
                                 .iter()
                                 .find(|p| {
                                     number.is_some()
                                         && p.get("port").and_then(Value::as_i64) == number
-                                        && str_at(p, "/name").is_some_and(|n| !n.is_empty())
+                                        && str_at(p, &["name"]).is_some_and(|n| !n.is_empty())
                                 })
-                                .and_then(|p| str_at(p, "/name"))
+                                .and_then(|p| str_at(p, &["name"]))
                                 .map(str::to_owned);
                             push(Path {
                                 service: Some((ns.to_owned(), name.to_owned())),
@@ -1035,19 +1046,21 @@ impl Reference {
     fn objects<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a Value> + 'a {
         self.manifests
             .iter()
-            .filter(move |m| str_at(m, "/kind") == Some(kind))
+            .filter(move |m| str_at(m, &["kind"]) == Some(kind))
     }
 
     /// §2.1 (vectors): a parentRef attaches the route to every listener of the named Gateway
     /// whose name equals its sectionName (all listeners when absent); the namespace defaults to
     /// the route's.
     fn attaches(&self, route: &Value, gateway: &(String, String), listener: &str) -> bool {
-        let route_ns = str_at(route, "/metadata/namespace").unwrap_or("");
-        array_at(route, "/spec/parentRefs").iter().any(|parent| {
-            str_at(parent, "/namespace").unwrap_or(route_ns) == gateway.0
-                && str_at(parent, "/name") == Some(gateway.1.as_str())
-                && str_at(parent, "/sectionName").is_none_or(|s| s == listener)
-        })
+        let route_ns = str_at(route, &["metadata", "namespace"]).unwrap_or("");
+        array_at(route, &["spec", "parentRefs"])
+            .iter()
+            .any(|parent| {
+                str_at(parent, &["namespace"]).unwrap_or(route_ns) == gateway.0
+                    && str_at(parent, &["name"]) == Some(gateway.1.as_str())
+                    && str_at(parent, &["sectionName"]).is_none_or(|s| s == listener)
+            })
     }
 
     /// The nodes of a path: the Gateway's GatewayClass when that object exists (§4), then one
@@ -1056,7 +1069,7 @@ impl Reference {
         let (gns, gname) = &path.gateway;
         let mut nodes = Vec::new();
         if let Some(gw) = self.find("Gateway", Some(gns), gname) {
-            let class = str_at(gw, "/spec/gatewayClassName").unwrap_or("");
+            let class = str_at(gw, &["spec", "gatewayClassName"]).unwrap_or("");
             if self.find("GatewayClass", None, class).is_some() {
                 nodes.push(Node::GatewayClass(class.to_owned()));
             }

@@ -46,9 +46,24 @@ impl Tally {
         *self.labels.entry(label).or_default() += 1;
     }
 
-    fn record(&mut self, policies: &Map<String, Value>, effective: &[Value]) {
+    fn record(&mut self, case: &Value, policies: &Map<String, Value>, effective: &[Value]) {
         self.cases += 1;
         self.queries += effective.len();
+        let manifests = case["manifests"].as_array().map_or(0, Vec::len);
+        let routing = case["manifests"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|m| {
+                matches!(
+                    m["kind"].as_str(),
+                    Some("GatewayClass" | "Gateway" | "HTTPRoute" | "Service")
+                )
+            })
+            .count();
+        if manifests - routing > policies.len() {
+            self.count("no status (all references ignored)".into());
+        }
         for status in policies.values() {
             match status.get("note").and_then(Value::as_str) {
                 Some(why) => self.count(format!("Invalid ({why})")),
@@ -73,6 +88,9 @@ impl Tally {
                 let reason = d["reason"].as_str().unwrap_or("");
                 let mode = d["mode"].as_str().unwrap_or("");
                 self.count(format!("discarded {reason}/{mode}"));
+                if d["by"] == d["policy"] {
+                    self.count("self-displacement".into());
+                }
             }
             for u in e["fields"].as_object().into_iter().flatten() {
                 if u.1.get("unset").is_some() {
@@ -86,31 +104,23 @@ impl Tally {
     }
 }
 
-/// The queried paths: every maximal path, and each of its prefixes that stops at the listener,
-/// route, rule or Service.
+/// The queried paths: every maximal path, and each of its prefixes that stops at the Gateway,
+/// listener, route, rule or Service (each path once).
 fn query_paths(maximal: &[Value]) -> Vec<Value> {
+    const KEYS: [&str; 6] = ["gateway", "listener", "route", "rule", "service", "port"];
+    let mut seen = std::collections::BTreeSet::new();
     let mut out: Vec<Value> = Vec::new();
     for path in maximal {
-        let keys = ["listener", "route", "rule", "service"];
-        for (i, _) in keys.iter().enumerate() {
+        for stop in 1..=KEYS.len() {
             let mut p = path.clone();
             let object = p.as_object_mut().expect("a path is an object");
-            if keys[i + 1..]
-                .iter()
-                .chain(&["port"])
-                .all(|k| !object.contains_key(*k))
-            {
-                continue; // not a truncation: the path ends here anyway
-            }
-            for k in keys[i + 1..].iter().chain(&["port"]) {
+            for k in &KEYS[stop..] {
                 object.remove(*k);
             }
-            if object.contains_key(keys[i]) && !out.contains(&p) {
+            // Only prefixes that end at a node the path has.
+            if object.contains_key(KEYS[stop - 1]) && seen.insert(p.to_string()) {
                 out.push(p);
             }
-        }
-        if !out.contains(path) {
-            out.push(path.clone());
         }
     }
     out
@@ -169,10 +179,18 @@ fn compare(case: &Value) -> Result<Outcome, String> {
     // Effective policy (§5, §6) for every kind on every queried path.
     let mut effective = Vec::new();
     let mut failing_queries = Vec::new();
-    for kind in reference.kinds() {
-        for path in query_paths(&maximal) {
-            let mut want = reference.effective(&kind, &path)?;
-            let got = set.effective(&kind, &policy_path(&path)?);
+    // Every kind present on every queried path, and a kind without any policy (its effective
+    // policy is empty) on the maximal paths.
+    let queries = query_paths(&maximal);
+    let kinds = reference
+        .kinds()
+        .into_iter()
+        .map(|k| (k, &queries))
+        .chain([("UnusedPolicy".to_owned(), &maximal)]);
+    for (kind, paths) in kinds {
+        for path in paths {
+            let mut want = reference.effective(&kind, path)?;
+            let got = set.effective(&kind, &policy_path(path)?);
             let got = serde_json::to_value(&got).unwrap_or(Value::Null);
             let diffs = compare_effective(&want, &got);
             let entry = want
@@ -199,29 +217,86 @@ fn compare(case: &Value) -> Result<Outcome, String> {
     })
 }
 
+/// Key order of the corpus files (README "File layout" and examples); other keys follow, sorted.
+const KEY_ORDER: &[&str] = &[
+    "id",
+    "title",
+    "description",
+    "anchors",
+    "options",
+    "policyKinds",
+    "manifests",
+    "expect",
+    "policies",
+    "effective",
+    "apiVersion",
+    "group",
+    "kind",
+    "path",
+    "metadata",
+    "namespace",
+    "name",
+    "creationTimestamp",
+    "spec",
+    "gateway",
+    "listener",
+    "route",
+    "rule",
+    "service",
+    "port",
+    "accepted",
+    "programmed",
+    "overriddenBy",
+    "targets",
+    "ancestors",
+    "ref",
+    "result",
+    "fields",
+    "discarded",
+    "rejected",
+    "policy",
+    "stanza",
+    "level",
+    "field",
+    "reason",
+    "by",
+    "mode",
+];
+
+/// A JSON value as YAML with its mapping keys in [`KEY_ORDER`].
+fn ordered_yaml(v: &Value) -> serde_norway::Value {
+    match v {
+        Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort_by_key(|k| {
+                (
+                    KEY_ORDER.iter().position(|o| o == k).unwrap_or(usize::MAX),
+                    k.as_str(),
+                )
+            });
+            let mut out = serde_norway::Mapping::new();
+            for k in keys {
+                out.insert(serde_norway::Value::String(k.clone()), ordered_yaml(&m[k]));
+            }
+            serde_norway::Value::Mapping(out)
+        }
+        Value::Array(a) => serde_norway::Value::Sequence(a.iter().map(ordered_yaml).collect()),
+        other => serde_norway::to_value(other).unwrap_or(serde_norway::Value::Null),
+    }
+}
+
 /// The case as corpus YAML with the reference's expectations: all statuses, and the failing
 /// effective queries (all of them if only statuses or paths differ).
 fn corpus_yaml(case: &Value, outcome: &Outcome) -> String {
     let mut case = case.clone();
-    let effective: Vec<Value> = if outcome.failing_queries.is_empty() {
-        outcome.effective.clone()
+    let effective = if outcome.failing_queries.is_empty() {
+        &outcome.effective
     } else {
-        outcome.failing_queries.clone()
+        &outcome.failing_queries
     };
-    // Corpus key order inside an effective entry: kind, path, spec, fields, discarded, rejected.
-    let effective: Vec<Value> = effective
-        .into_iter()
-        .map(|mut e| {
-            let ordered: Vec<(String, Value)> =
-                ["kind", "path", "spec", "fields", "discarded", "rejected"]
-                    .iter()
-                    .filter_map(|k| e.get_mut(*k).map(|v| ((*k).to_owned(), v.take())))
-                    .collect();
-            Value::Object(ordered.into_iter().collect())
-        })
-        .collect();
     case["expect"] = json!({"policies": outcome.policies, "effective": effective});
-    serde_norway::to_string(&case).unwrap_or_else(|e| format!("(YAML failed: {e})\n{case:#}"))
+    serde_norway::to_string(&ordered_yaml(&case))
+        .unwrap_or_else(|e| format!("(YAML failed: {e})\n{case:#}"))
 }
 
 #[test]
@@ -246,7 +321,7 @@ fn engine_policy_resolver_agrees_with_reference() {
             tally
                 .lock()
                 .expect("tally")
-                .record(&outcome.policies, &outcome.effective);
+                .record(&case, &outcome.policies, &outcome.effective);
             return Ok(());
         }
         Err(TestCaseError::fail(format!(
