@@ -14,7 +14,20 @@
 //! question re-reads the manifests, the effective policy builds its list of layers, sorts it with
 //! the §5.2 comparators, and runs the two passes of §5.3/§5.4 over a `Vec` of
 //! (pointer, value, owner) entries, recording each discard as it happens (§6); status enumerates
-//! the maximal paths and recomputes the effective policy on each of them (§7.2).
+//! the maximal paths, computes the effective policy of every kind on each, and tallies wins and
+//! losses per policy and Gateway (§7.2).
+//!
+//! Where the text leaves room, the reference reads it as follows:
+//!
+//! * §1: "leaf" depends on `mergeDepth` everywhere, also in §3.1's "has a leaf" (with
+//!   `top-level`, `{timeout: {}}` has the leaf `/timeout`).
+//! * §3.2 step 4 with `missingTargets: ignore`: "dropped without a result" means no `targets`
+//!   entry; a missing *section* (step 5) is still TargetNotFound.
+//! * §6 overrides pass: "its overlapping leaf" is the first leaf of the applied layer, in pointer
+//!   order, that overlaps the loser. Pointer order compares unescaped tokens.
+//! * §5.5: a `null` leaf creates no parent objects in `spec`.
+//! * README `ancestors` "sorted by namespace/name": by the `namespace/name` text, as identities
+//!   and `overriddenBy` are compared everywhere else (§5.2).
 //!
 //! ```
 //! use gatewright_spec::reference_policy::Reference;
@@ -44,7 +57,8 @@ use serde_json::{json, Map, Value};
 const GATEWAY_GROUP: &str = "gateway.networking.k8s.io";
 
 /// §2.3: every option, its default first, then its alternatives. `crossNamespaceRefs:
-/// reference-grant` is reserved and not implemented (as in the engine), so only `reject` exists.
+/// reference-grant` is reserved (§2.3, D14) and has no rules to transcribe, so only `reject`
+/// exists.
 const OPTIONS: [(&str, &[&str]); 8] = [
     ("sameLevelPrecedence", &["oldest", "gep713-established"]),
     ("sameTargetConflicts", &["resolve", "reject"]),
