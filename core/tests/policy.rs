@@ -87,3 +87,85 @@ fn no_policies_means_nothing_is_carried() {
     let d = r.route(&Request::new("GET", "shop.example.com", "/api/health"));
     assert!(d.policies.is_none());
 }
+
+/// Found by the property test against the literal reference: under `mergeDepth:
+/// top-level` every top-level key is a leaf, so `{timeout: {}}` is a valid stanza
+/// (SEMANTICS §1 "Leaf / field", §3.1).
+#[test]
+fn top_level_depth_counts_empty_objects_as_leaves() {
+    use gatewright::policy::{MergeDepth, PolicyPath, PolicyRegistry, PolicySet};
+    let yaml = "
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {namespace: app, name: gw}
+spec: {gatewayClassName: example, listeners: [{name: http, port: 80, protocol: HTTP}]}
+---
+apiVersion: policies.example.com/v1
+kind: TrafficPolicy
+metadata: {namespace: app, name: p1, creationTimestamp: '2025-01-10T08:00:00Z'}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: gw}]
+  defaults: {timeout: {}}
+";
+    let resources = Resources::from_yaml(yaml).expect("parses");
+    let options = PolicyOptions {
+        merge_depth: MergeDepth::TopLevel,
+        ..PolicyOptions::default()
+    };
+    let set = PolicySet::resolve(&resources, &PolicyRegistry::empty(), &options);
+    assert_eq!(set.reports()["app/p1"].accepted, "Accepted");
+    let e = set.effective(
+        "TrafficPolicy",
+        &PolicyPath::gateway("app", "gw").listener("http"),
+    );
+    assert_eq!(e.spec, serde_json::json!({"timeout": {}}));
+    // With the default deep merge the same stanza has no leaf: Invalid.
+    let set = PolicySet::resolve(
+        &resources,
+        &PolicyRegistry::empty(),
+        &PolicyOptions::default(),
+    );
+    assert_eq!(set.reports()["app/p1"].accepted, "Invalid");
+}
+
+/// Ancestors are sorted by their `namespace/name` text (`app-x/…` before `app/…`), like
+/// policy identities and `overriddenBy`.
+#[test]
+fn ancestors_sort_by_namespace_slash_name_text() {
+    use gatewright::policy::{PolicyRegistry, PolicySet};
+    let yaml = "
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: example}
+spec: {controllerName: example.com/gw}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {namespace: app, name: gw-2}
+spec: {gatewayClassName: example, listeners: [{name: http, port: 80, protocol: HTTP}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {namespace: app-x, name: gw-1}
+spec: {gatewayClassName: example, listeners: [{name: http, port: 80, protocol: HTTP}]}
+---
+apiVersion: policies.example.com/v1
+kind: TrafficPolicy
+metadata: {name: p1, creationTimestamp: '2025-01-10T08:00:00Z'}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: GatewayClass, name: example}]
+  defaults: {timeout: 1s}
+";
+    let resources = Resources::from_yaml(yaml).expect("parses");
+    let set = PolicySet::resolve(
+        &resources,
+        &PolicyRegistry::empty(),
+        &PolicyOptions::default(),
+    );
+    let order: Vec<&str> = set.reports()["/p1"]
+        .ancestors
+        .iter()
+        .map(|a| a.gateway.as_str())
+        .collect();
+    assert_eq!(order, ["app-x/gw-1", "app/gw-2"]);
+}

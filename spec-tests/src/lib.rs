@@ -17,12 +17,14 @@ pub mod runner;
 pub mod adapter;
 pub mod gen;
 pub mod gen_istio;
+pub mod gen_policy;
 /// The Istio corpus runner (its own case format).
 pub mod istio;
 /// The policy-attachment corpus runner.
 pub mod policy;
 pub mod reference;
 pub mod reference_istio;
+pub mod reference_policy;
 
 /// Replay of the shared workload generator's trace (first measurement).
 pub mod workload;

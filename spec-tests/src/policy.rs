@@ -187,22 +187,28 @@ fn strip_notes(v: &Value) -> Value {
 }
 
 fn check_policy(set: &PolicySet, id: &str, want: &Value) -> Vec<String> {
-    let want = strip_notes(want);
     let Some(got) = set.reports().get(id) else {
         return vec!["no status".into()];
     };
+    compare_policy(want, &serde_json::to_value(got).unwrap_or(Value::Null))
+}
+
+/// Compares one `expect.policies` entry with an observed status in the same JSON shape (the
+/// engine's serialized [`PolicyReport`](gatewright::policy::PolicyReport), or a reference's):
+/// `note` keys are ignored; `accepted` must be equal; a policy expected Invalid without `targets`
+/// compares only `accepted`; `targets` compare by position on `result` (`ref` is informative);
+/// `ancestors` compare exactly. Returns one message per difference.
+pub fn compare_policy(want: &Value, got: &Value) -> Vec<String> {
+    let want = strip_notes(want);
     let mut out = Vec::new();
     let accepted = want.get("accepted").and_then(Value::as_str).unwrap_or("");
-    if got.accepted != accepted {
-        out.push(format!(
-            "accepted: expected {accepted}, got {}",
-            got.accepted
-        ));
+    let got_accepted = got.get("accepted").and_then(Value::as_str).unwrap_or("");
+    if got_accepted != accepted {
+        out.push(format!("accepted: expected {accepted}, got {got_accepted}"));
     }
     if accepted == "Invalid" && want.get("targets").is_none() {
         return out;
     }
-    let got_json = serde_json::to_value(got).unwrap_or(Value::Null);
     if let Some(targets) = want.get("targets") {
         // `ref` is informative; entries match by position on `result`.
         let results = |v: &Value| -> Vec<String> {
@@ -217,15 +223,13 @@ fn check_policy(set: &PolicySet, id: &str, want: &Value) -> Vec<String> {
                 })
                 .collect()
         };
-        if results(targets) != results(&got_json["targets"]) {
-            out.push(format!(
-                "targets: expected {targets}, got {}",
-                got_json["targets"]
-            ));
+        let got_targets = got.get("targets").cloned().unwrap_or(Value::Null);
+        if results(targets) != results(&got_targets) {
+            out.push(format!("targets: expected {targets}, got {got_targets}"));
         }
     }
     if let Some(ancestors) = want.get("ancestors") {
-        let got_ancestors = got_json
+        let got_ancestors = got
             .get("ancestors")
             .cloned()
             .unwrap_or(Value::Array(Vec::new()));
@@ -238,7 +242,12 @@ fn check_policy(set: &PolicySet, id: &str, want: &Value) -> Vec<String> {
     out
 }
 
-fn path_of(v: &Value) -> Result<PolicyPath, String> {
+/// The engine's [`PolicyPath`] for a corpus `path` object (`gateway`, `listener`, `route`,
+/// `rule` as a name or a 0-based index, `service`, `port`).
+///
+/// # Errors
+/// No `gateway`, or a `gateway`, `route` or `service` that is not `namespace/name`.
+pub fn policy_path(v: &Value) -> Result<PolicyPath, String> {
     let s = |k: &str| v.get(k).and_then(Value::as_str);
     let split = |t: &str| -> Result<(String, String), String> {
         t.split_once('/')
@@ -270,15 +279,23 @@ fn sorted(v: &Value) -> Vec<String> {
 }
 
 fn check_effective(set: &PolicySet, want: &Value) -> Vec<String> {
-    let want = strip_notes(want);
     let kind = want.get("kind").and_then(Value::as_str).unwrap_or("");
-    let path = match want.get("path").map(path_of) {
+    let path = match want.get("path").map(policy_path) {
         Some(Ok(p)) => p,
         Some(Err(e)) => return vec![e],
         None => return vec!["no path".into()],
     };
     let got = set.effective(kind, &path);
-    let got = serde_json::to_value(&got).unwrap_or(Value::Null);
+    compare_effective(want, &serde_json::to_value(&got).unwrap_or(Value::Null))
+}
+
+/// Compares one `expect.effective` entry with an observed effective policy in the same JSON
+/// shape (the engine's serialized [`Effective`](gatewright::policy::Effective), or a
+/// reference's): `note` keys are ignored; `spec` and `fields` must be equal (absent = `{}`);
+/// `discarded` and `rejected` compare as unordered collections (absent = `[]`). `kind` and
+/// `path` are not compared. Returns one message per difference.
+pub fn compare_effective(want: &Value, got: &Value) -> Vec<String> {
+    let want = strip_notes(want);
     let mut out = Vec::new();
     let empty = Value::Object(serde_json::Map::new());
     for key in ["spec", "fields"] {

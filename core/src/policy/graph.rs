@@ -391,7 +391,10 @@ impl Graph {
                     }
                 }
                 for stanza in ["defaults", "overrides"] {
-                    if let Some(v) = spec.get(stanza).filter(|v| has_leaf(v)) {
+                    if let Some(v) = spec
+                        .get(stanza)
+                        .filter(|v| has_leaf(v, options.merge_depth))
+                    {
                         policy.stanzas.push((stanza, v.clone()));
                     }
                 }
@@ -424,7 +427,7 @@ impl Graph {
                     policy.strategy = Strategy::Atomic;
                 }
                 let proper = Value::Object(proper);
-                if !has_leaf(&proper) {
+                if !has_leaf(&proper, options.merge_depth) {
                     invalid(&mut policy, "empty spec");
                     return policy;
                 }
@@ -691,12 +694,14 @@ fn label(r: &Value) -> String {
     }
 }
 
-/// Whether a value has at least one leaf (SEMANTICS §1 "Leaf": empty objects contribute nothing).
-pub(crate) fn has_leaf(v: &Value) -> bool {
-    match v {
-        Value::Object(m) => m
+/// Whether a value has at least one leaf (SEMANTICS §1 "Leaf": empty objects contribute
+/// nothing; with `mergeDepth: top-level` every top-level key is one leaf whatever its value).
+pub(crate) fn has_leaf(v: &Value, depth: super::MergeDepth) -> bool {
+    match (v, depth) {
+        (Value::Object(m), super::MergeDepth::TopLevel) => !m.is_empty(),
+        (Value::Object(m), super::MergeDepth::Deep) => m
             .values()
-            .any(|x| !matches!(x, Value::Object(_)) || has_leaf(x)),
+            .any(|x| !matches!(x, Value::Object(_)) || has_leaf(x, depth)),
         _ => true,
     }
 }

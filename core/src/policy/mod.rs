@@ -558,9 +558,11 @@ impl PolicySet {
             if policy.invalid.is_none() {
                 let mine: Vec<&(PolicyPath, Vec<graph::NodeId>)> =
                     paths_of[pi].iter().map(|&i| &paths[i]).collect();
+                // Ancestors sorted by their `namespace/name` text (README `expect.policies`;
+                // the same byte order as policy identities in §5.2 and `overriddenBy`).
                 let mut gateways: Vec<(String, String)> =
                     mine.iter().map(|(p, _)| p.gateway.clone()).collect();
-                gateways.sort();
+                gateways.sort_by_cached_key(|(ns, name)| format!("{ns}/{name}"));
                 gateways.dedup();
                 for gw in gateways {
                     let through: Vec<&(PolicyPath, Vec<graph::NodeId>)> = mine
