@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::Instant;
 
 use gatewright::{Config, Request, Resources, Router};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
 /// Counts the bytes currently allocated, to measure what a compiled router holds.
@@ -53,30 +53,7 @@ fn held() -> isize {
     HELD.load(Ordering::Relaxed)
 }
 
-/// One line of `requests.jsonl`.
-#[derive(Debug, Deserialize)]
-struct TraceRequest {
-    host: String,
-    path: String,
-    method: String,
-    #[serde(default)]
-    headers: serde_json::Map<String, Value>,
-    #[serde(default)]
-    query: serde_json::Map<String, Value>,
-    expect: Option<Expected>,
-    #[serde(default)]
-    fallthrough: bool,
-    #[serde(default)]
-    regex_order_sensitive: bool,
-}
-
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-struct Expected {
-    route: String,
-    rule: usize,
-    #[serde(rename = "match")]
-    matched: usize,
-}
+use gatewright_spec::workload::{Expected, TraceRequest};
 
 /// A request prepared outside the timed region.
 struct Prepared {
@@ -118,6 +95,16 @@ struct EngineReport {
     /// Anything the numbers need said.
     #[serde(skip_serializing_if = "String::is_empty")]
     note: String,
+}
+
+/// Runs `build`, returning its value, the milliseconds it took and the heap bytes it
+/// still holds per route.
+fn measured<T>(routes: usize, build: impl FnOnce() -> T) -> (T, f64, f64) {
+    let before = held();
+    let start = Instant::now();
+    let value = build();
+    let ms = start.elapsed().as_secs_f64() * 1e3;
+    (value, ms, (held() - before) as f64 / routes as f64)
 }
 
 fn percentile(sorted: &[u64], q: f64) -> u64 {
@@ -164,6 +151,16 @@ fn replay(
         }
         hot.sort_unstable();
         report.hot_p50_ns = percentile(&hot, 0.5);
+    }
+}
+
+/// What an Envoy-style router must answer: the expected winner, except `None` (404) on
+/// requests whose winner comes from a less specific hostname (no host fall-through).
+fn envoy_expect(p: &Prepared) -> Option<Expected> {
+    if p.fallthrough {
+        None
+    } else {
+        p.expect.clone()
     }
 }
 
@@ -229,12 +226,10 @@ fn compare(
     let mut engines = serde_json::Map::new();
 
     // gatewright, spec semantics (lints off: a proxy's compile).
-    let before = held();
-    let start = Instant::now();
-    let router =
-        Router::compile_with(&resources, Config::new().lints(false)).map_err(|e| e.to_string())?;
-    let compile_ms = start.elapsed().as_secs_f64() * 1e3;
-    let bytes = (held() - before) as f64 / route_count as f64;
+    let (router, compile_ms, bytes) = measured(route_count, || {
+        Router::compile_with(&resources, Config::new().lints(false))
+    });
+    let router = router.map_err(|e| e.to_string())?;
     let mut report = EngineReport {
         compile_ms,
         bytes_per_route: bytes,
@@ -252,16 +247,16 @@ fn compare(
     );
 
     // gatewright, Envoy-compatible mode: `null` exactly on the fall-through requests.
-    let before = held();
-    let start = Instant::now();
-    let envoy_mode = Router::compile_with(
-        &resources,
-        Config::new().lints(false).host_fallthrough(false),
-    )
-    .map_err(|e| e.to_string())?;
+    let (envoy_mode, compile_ms, bytes) = measured(route_count, || {
+        Router::compile_with(
+            &resources,
+            Config::new().lints(false).host_fallthrough(false),
+        )
+    });
+    let envoy_mode = envoy_mode.map_err(|e| e.to_string())?;
     let mut report = EngineReport {
-        compile_ms: start.elapsed().as_secs_f64() * 1e3,
-        bytes_per_route: (held() - before) as f64 / route_count as f64,
+        compile_ms,
+        bytes_per_route: bytes,
         note: "agreement: expect, except null on `fallthrough` requests".into(),
         ..EngineReport::default()
     };
@@ -269,13 +264,7 @@ fn compare(
         &prepared,
         &mut report,
         |p| router_answer(&envoy_mode, p),
-        |p| {
-            if p.fallthrough {
-                None
-            } else {
-                p.expect.clone()
-            }
-        },
+        envoy_expect,
     );
     engines.insert(
         "gatewright-envoy-mode".into(),
@@ -285,12 +274,10 @@ fn compare(
 
     // Envoy-style: host hash + first match over a precedence-sorted list.
     let ir = router.ir();
-    let before = held();
-    let start = Instant::now();
-    let envoy_style = envoy::EnvoyStyle::build(ir);
+    let (envoy_style, compile_ms, bytes) = measured(route_count, || envoy::EnvoyStyle::build(ir));
     let mut report = EngineReport {
-        compile_ms: start.elapsed().as_secs_f64() * 1e3,
-        bytes_per_route: (held() - before) as f64 / route_count as f64,
+        compile_ms,
+        bytes_per_route: bytes,
         note: "built from gatewright's IR (attach time excluded); bytes exclude the IR; agreement: expect, except null on `fallthrough` requests".into(),
         ..EngineReport::default()
     };
@@ -307,13 +294,7 @@ fn compare(
         &prepared,
         &mut report,
         |p| p.with(|r| envoy_style.route(r)).map(name),
-        |p| {
-            if p.fallthrough {
-                None
-            } else {
-                p.expect.clone()
-            }
-        },
+        envoy_expect,
     );
     engines.insert(
         "envoy-style".into(),
@@ -321,12 +302,10 @@ fn compare(
     );
 
     // matchit on paths only: a lower bound on lookup cost.
-    let before = held();
-    let start = Instant::now();
-    let paths = envoy::PathsOnly::build(ir);
+    let (paths, compile_ms, bytes) = measured(route_count, || envoy::PathsOnly::build(ir));
     let mut report = EngineReport {
-        compile_ms: start.elapsed().as_secs_f64() * 1e3,
-        bytes_per_route: (held() - before) as f64 / route_count as f64,
+        compile_ms,
+        bytes_per_route: bytes,
         note: "paths only (no hosts, methods, headers, query, regexes): a latency lower bound; agreement is not meaningful".into(),
         ..EngineReport::default()
     };

@@ -13,30 +13,43 @@ use serde::Deserialize;
 /// How many requests the (slow) reference matcher replays for the baseline.
 const REFERENCE_SAMPLE: usize = 20;
 
-/// One line of `requests.jsonl`.
+/// One line of `requests.jsonl` (format: `shared/bench/README.md`).
 #[derive(Debug, Deserialize)]
-struct TraceRequest {
-    kind: String,
-    host: String,
-    path: String,
-    method: String,
+pub struct TraceRequest {
+    /// `hit`, `near-miss-*`, `probe-path`, `unknown-host`.
+    pub kind: String,
+    /// Normalised host.
+    pub host: String,
+    /// Path without query.
+    pub path: String,
+    /// Method.
+    pub method: String,
+    /// Headers, one value each.
     #[serde(default)]
-    headers: serde_json::Map<String, serde_json::Value>,
+    pub headers: serde_json::Map<String, serde_json::Value>,
+    /// Query parameters, one value each.
     #[serde(default)]
-    query: serde_json::Map<String, serde_json::Value>,
-    expect: Option<Expected>,
+    pub query: serde_json::Map<String, serde_json::Value>,
+    /// The winner, `None` for 404.
+    pub expect: Option<Expected>,
+    /// The winner comes from a less specific hostname than the most specific match.
     #[serde(default)]
-    fallthrough: bool,
+    pub fallthrough: bool,
+    /// The answer depends on ranking regexes below prefixes.
     #[serde(default)]
-    regex_order_sensitive: bool,
+    pub regex_order_sensitive: bool,
 }
 
-#[derive(Debug, Deserialize, PartialEq, Eq)]
-struct Expected {
-    route: String,
-    rule: usize,
+/// An expected (or observed) winner: route `namespace/name`, rule and match indexes.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct Expected {
+    /// `namespace/name`.
+    pub route: String,
+    /// Index in `spec.rules`.
+    pub rule: usize,
+    /// Index in the rule's `matches`.
     #[serde(rename = "match")]
-    matched: usize,
+    pub matched: usize,
 }
 
 /// A request prepared outside the timed region.
