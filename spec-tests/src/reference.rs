@@ -222,11 +222,24 @@ pub fn route(ir: &Ir, request: &Request<'_>, entropy: u64, host_fallthrough: boo
             }
         }
     }
-    let Some((_, mut found, route, rule_pos)) = best else {
-        return RefDecision::NoMatch {
-            gateway: g,
-            listener: l,
-        };
+    decided(
+        best.map(|(_, found, route, rule_pos)| (found, route, rule_pos)),
+        g,
+        l,
+        entropy,
+    )
+}
+
+/// The decision for the best candidate of a listener (404 when there is none): its rule's
+/// outcome with `entropy`.
+fn decided(
+    best: Option<(RefMatch, &Route, usize)>,
+    gateway: usize,
+    listener: usize,
+    entropy: u64,
+) -> RefDecision {
+    let Some((mut found, route, rule_pos)) = best else {
+        return RefDecision::NoMatch { gateway, listener };
     };
     found.outcome = outcome(&route.rules[rule_pos].action, entropy);
     RefDecision::Matched(found)
@@ -656,14 +669,12 @@ pub fn route_ingress(ir: &Ir, g: usize, request: &Request<'_>, entropy: u64) -> 
             }
         }
     }
-    let Some((_, mut found, route, rule_pos)) = best else {
-        return RefDecision::NoMatch {
-            gateway: g,
-            listener: l,
-        };
-    };
-    found.outcome = outcome(&route.rules[rule_pos].action, entropy);
-    RefDecision::Matched(found)
+    decided(
+        best.map(|(_, found, route, rule_pos)| (found, route, rule_pos)),
+        g,
+        l,
+        entropy,
+    )
 }
 
 /// Ingress precedence, smaller wins, fields in the order of the text.
