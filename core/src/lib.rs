@@ -38,7 +38,7 @@
 //!
 //! let yaml = include_str!("../../examples/quickstart.yaml");
 //! let router = Router::compile(&Resources::from_yaml(yaml)?)?;
-//! let decision = router.route(&Request::new("GET", "shop.example.com", "/api/orders"));
+//! let decision = router.decide(&Request::new("GET", "shop.example.com", "/api/orders"));
 //! let backend = decision.backend().expect("forwarded");
 //! assert_eq!((backend.namespace.as_str(), backend.name.as_str()), ("shop", "api"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -83,9 +83,9 @@ pub use istio::Workload;
 pub use resource::{Object, Resources};
 pub use route::{modify_path, pick, scale};
 pub use route::{
-    Action, BackendName, Connect, Connection, Considered, Decision, Explanation, Forward,
-    MeshEntry, MirrorTo, Provenance, RedirectTo, Request, Respond, RetryPolicy, Router, Transport,
-    Upstream, Weighted,
+    Action, BackendName, BackendRef, Connect, Connection, Considered, Decision, Explanation,
+    Forward, MeshEntry, MirrorTo, Provenance, RedirectTo, Request, Respond, RetryPolicy, Routed,
+    Router, RuleRef, Transport, Upstream, Weighted,
 };
 
 /// The README's examples, run as doctests.

@@ -60,7 +60,7 @@ fn invalid_regex_drops_one_rule_and_the_rest_still_routes() {
     assert_eq!(backend(&r, &Request::new("GET", "x", "/ok/1")), "a");
     assert_eq!(backend(&r, &Request::new("GET", "x", "/other")), "b");
     assert_eq!(
-        r.route(&Request::new("GET", "x", "/(unclosed")).status(),
+        r.decide(&Request::new("GET", "x", "/(unclosed")).status(),
         Some(404)
     );
     let Some(ObjectStatus::Route(status)) = r.status().get("HTTPRoute", Some("app"), "broken")
@@ -99,7 +99,7 @@ fn precedence_exact_then_longest_prefix_then_conditions() {
         "method mismatch falls to /a"
     );
     assert_eq!(
-        r.route(&Request::new("GET", "h", "/ab")).status(),
+        r.decide(&Request::new("GET", "h", "/ab")).status(),
         Some(404),
         "/a does not match /ab"
     );
@@ -159,7 +159,7 @@ fn host_fallthrough_is_the_default_and_can_be_disabled() {
     let envoy = Router::compile_with(&res, Config::new().host_fallthrough(false)).unwrap();
     assert_eq!(
         envoy
-            .route(&Request::new("GET", "a.example.com", "/other"))
+            .decide(&Request::new("GET", "a.example.com", "/other"))
             .status(),
         Some(404)
     );
@@ -175,11 +175,11 @@ fn weights_split_traffic_and_invalid_backends_get_500() {
     let r = router(&route("w", "", spec));
     let req = Request::new("GET", "h", "/");
     let n = 4000u64;
-    let a = (0..n).filter(|i| matches!(&r.route_with(&req, i.wrapping_mul(u64::MAX / n)).action, Action::Forward(f) if f.backend.name == "a")).count();
+    let a = (0..n).filter(|i| matches!(&r.decide_with(&req, i.wrapping_mul(u64::MAX / n)).action, Action::Forward(f) if f.backend.name == "a")).count();
     assert!((2900..3100).contains(&a), "a got {a} of {n}");
     let bad = Request::new("GET", "h", "/bad");
     let errors = (0..n)
-        .filter(|i| r.route_with(&bad, i.wrapping_mul(u64::MAX / n)).status() == Some(500))
+        .filter(|i| r.decide_with(&bad, i.wrapping_mul(u64::MAX / n)).status() == Some(500))
         .count();
     assert!((1900..2100).contains(&errors), "500s: {errors}");
     let Some(ObjectStatus::Route(status)) = r.status().get("HTTPRoute", Some("app"), "w") else {
@@ -230,7 +230,7 @@ fn backend_with_an_unusable_app_protocol_is_unresolved() {
             "  rules:\n  - backendRefs: [{name: db, port: 5432}]"
         )
     ));
-    assert_eq!(r.route(&Request::new("GET", "h", "/")).status(), Some(500));
+    assert_eq!(r.decide(&Request::new("GET", "h", "/")).status(), Some(500));
     let Some(ObjectStatus::Route(status)) = r.status().get("HTTPRoute", Some("app"), "db") else {
         panic!()
     };
@@ -290,7 +290,7 @@ fn mesh_routes_follow_the_service_port_and_consumer_namespace() {
     let consumer = "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: tag, namespace: web}\nspec:\n  parentRefs: [{group: '', kind: Service, name: checkout, namespace: app}]\n  rules:\n  - backendRefs: [{name: checkout, namespace: app, port: 80}]\n";
     let r = router(&format!("{svc}---\n{producer}---\n{consumer}"));
     let call = |from: &'static str, port| {
-        r.route(&Request::new("GET", "checkout", "/").mesh(from, "app", "checkout", port))
+        r.decide(&Request::new("GET", "checkout", "/").mesh(from, "app", "checkout", port))
     };
     // Producer route, port 80 only (sectionName http).
     assert_eq!(call("app", 80).backend().unwrap().name, "a");
@@ -362,7 +362,7 @@ fn lints_can_be_turned_off_for_faster_compiles() {
 fn unmatched_grpc_calls_are_unimplemented() {
     let r = router(&route("web", "", "  rules:\n  - matches: [{path: {type: Exact, value: /only}}]\n    backendRefs: [{name: a, port: 80}]"));
     let grpc = [("content-type", "application/grpc")];
-    let d = r.route(&Request::new("POST", "h", "/pkg.Svc/Call").headers(&grpc));
+    let d = r.decide(&Request::new("POST", "h", "/pkg.Svc/Call").headers(&grpc));
     let Action::Respond(resp) = &d.action else {
         panic!("{d:?}")
     };
@@ -371,7 +371,7 @@ fn unmatched_grpc_calls_are_unimplemented() {
         .headers
         .contains(&("grpc-status".to_owned(), "12".to_owned())));
     // Plain HTTP stays a plain 404.
-    let Action::Respond(resp) = r.route(&Request::new("GET", "h", "/nope")).action else {
+    let Action::Respond(resp) = r.decide(&Request::new("GET", "h", "/nope")).action else {
         panic!()
     };
     assert!(resp.headers.is_empty());
@@ -393,7 +393,7 @@ fn unnamed_objects_and_redirect_with_backends_are_reported() {
         .expect("incompatible-filters");
     assert_eq!(d.field, "spec.rules[0]");
     assert_eq!(
-        r.route(&Request::new("GET", "h", "/")).status(),
+        r.decide(&Request::new("GET", "h", "/")).status(),
         Some(302),
         "the redirect is applied"
     );

@@ -66,7 +66,7 @@ fn go_with(r: &Router, url: &str, headers: &[(&str, &str)], entropy: u64) -> Str
     let request = Request::new("GET", host, if path.is_empty() { "/" } else { path })
         .scheme(scheme)
         .headers(headers);
-    let d = r.route_with(&request, entropy);
+    let d = r.decide_with(&request, entropy);
     match &d.action {
         Action::Forward(f) if f.upstream.path != request.path() => {
             format!("{} -> {}", f.backend.name, f.upstream.path)
@@ -317,7 +317,7 @@ fn backends_by_port_name_and_unresolved() {
     let spec = "  rules:\n  - host: a.example.com\n    http:\n      paths:\n      - {path: /n, pathType: Prefix, backend: {service: {name: s1, port: {name: http}}}}\n      - {path: /bad, pathType: Prefix, backend: {service: {name: s1, port: {name: grpc}}}}\n      - {path: /gone, pathType: Prefix, backend: {service: {name: nope, port: {number: 80}}}}\n      - {path: /bucket, pathType: Prefix, backend: {resource: {apiGroup: k8s.example.com, kind: StorageBucket, name: b}}}\n";
     let r = router(&ing("b", "", spec));
     let request = Request::new("GET", "a.example.com", "/n");
-    assert_eq!(r.route(&request).backend().map(|b| b.port), Some(80));
+    assert_eq!(r.decide(&request).backend().map(|b| b.port), Some(80));
     assert_eq!(go(&r, "http://a.example.com/bad"), "503");
     assert_eq!(go(&r, "http://a.example.com/gone"), "503");
     // Resource backends are skipped (ingress-nginx: "does not contain a service backend").
@@ -384,15 +384,16 @@ fn class_resolution_and_status() {
     ));
     let internal = |host: &str| {
         let req = Request::new("GET", host, "/").ingress_class("internal");
-        r.route(&req).backend().map(|b| b.name.clone())
+        r.decide(&req).backend().map(|b| b.name.clone())
     };
     assert_eq!(internal("a.example.com").as_deref(), Some("s1"));
     assert_eq!(internal("b.example.com").as_deref(), Some("s2"));
     let req = Request::new("GET", "a.example.com", "/").ingress_class("nginx");
-    assert_eq!(r.route(&req).backend().unwrap().name, "s3");
+    assert_eq!(r.decide(&req).backend().unwrap().name, "s3");
     // Two Gateways: the request must say which one.
     assert_eq!(
-        r.route(&Request::new("GET", "a.example.com", "/")).status(),
+        r.decide(&Request::new("GET", "a.example.com", "/"))
+            .status(),
         Some(0)
     );
     let served = |name: &str| match r.status().get("Ingress", Some("app"), name) {

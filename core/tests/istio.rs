@@ -38,7 +38,7 @@ fn codes(r: &Router) -> Vec<Code> {
 }
 
 fn backend_host(r: &Router, req: &Request<'_>) -> String {
-    let d = r.route(req);
+    let d = r.decide(req);
     let b = d
         .backend()
         .unwrap_or_else(|| panic!("expected a backend, got {d:?}"));
@@ -97,7 +97,7 @@ spec:
   - route: [{destination: {host: web, subset: v9}}]
 ",
     );
-    let d = r.route(&Request::new("GET", "shop.example.com", "/").gateway("istio-system", "gw"));
+    let d = r.decide(&Request::new("GET", "shop.example.com", "/").gateway("istio-system", "gw"));
     assert_eq!(d.status(), Some(503));
     assert!(codes(&r).contains(&Code::UnknownSubset));
 }
@@ -133,7 +133,7 @@ spec:
         .collect();
     assert_eq!(unbound, ["other-host", "typo"]); // in VirtualService order (name)
                                                  // `gw` in namespace shop is not istio-system/gw: no route for a.example.com.
-    let d = r.route(&Request::new("GET", "a.example.com", "/").gateway("istio-system", "gw"));
+    let d = r.decide(&Request::new("GET", "a.example.com", "/").gateway("istio-system", "gw"));
     assert_eq!(d.status(), Some(404));
 }
 
@@ -160,7 +160,7 @@ spec:
     assert_eq!(d.field, "spec.http[0]");
     assert_eq!(d.object.name, "both");
     let req = Request::new("GET", "shop.example.com", "/").gateway("istio-system", "gw");
-    assert_eq!(r.route(&req).status(), Some(404));
+    assert_eq!(r.decide(&req).status(), Some(404));
 }
 
 #[test]
@@ -198,7 +198,7 @@ spec:
     let from_elsewhere = Request::new("GET", "api", "/x")
         .port(8080)
         .workload("other", &web);
-    assert_eq!(r.route(&from_elsewhere).status(), Some(404));
+    assert_eq!(r.decide(&from_elsewhere).status(), Some(404));
 }
 
 #[test]
@@ -247,7 +247,7 @@ spec:
 ";
     let req = Request::new("GET", "shop.example.com", "/").gateway("istio-system", "gw");
     // Without a ServiceEntry there is no such cluster: 503.
-    assert_eq!(router(vs).route(&req).status(), Some(503));
+    assert_eq!(router(vs).decide(&req).status(), Some(503));
     let with_entry = format!(
         "{vs}---
 apiVersion: networking.istio.io/v1
@@ -340,11 +340,11 @@ spec:
     let elsewhere = Request::new("GET", "web", "/")
         .port(8080)
         .workload("other", &labels);
-    assert_eq!(r.route(&elsewhere).status(), Some(404));
+    assert_eq!(r.decide(&elsewhere).status(), Some(404));
     let wrong_port = Request::new("GET", "web.shop", "/")
         .port(9999)
         .workload("shop", &labels);
-    assert_eq!(r.route(&wrong_port).status(), Some(404));
+    assert_eq!(r.decide(&wrong_port).status(), Some(404));
 }
 
 #[test]

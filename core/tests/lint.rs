@@ -56,7 +56,7 @@ fn assert_finding(d: &Diagnostic, code: Code, route: &str, field: &str, mentions
 
 fn backend(router: &Router, path: &str) -> String {
     match &router
-        .route(&Request::new("GET", "x.example.com", path))
+        .decide(&Request::new("GET", "x.example.com", path))
         .action
     {
         Action::Forward(f) => f.backend.name.clone(),
@@ -89,7 +89,7 @@ fn identical_match_across_routes_names_the_older_route() {
         ],
     );
     let req = Request::new("GET", "x.example.com", "/api/x").headers(&[("x-team", "a")]);
-    match &r.route(&req).action {
+    match &r.decide(&req).action {
         Action::Forward(f) => assert_eq!(f.backend.name, "a", "the older route wins"),
         other => panic!("{other:?}"),
     }

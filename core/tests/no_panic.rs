@@ -77,13 +77,13 @@ proptest! {
             let _ = router.status();
             for method in ["GET", "POST", "OPTIONS"] {
                 let req = Request::new(method, &host, &path).sni(&host);
-                let _ = router.route_with(&req, 7);
+                let _ = router.decide_with(&req, 7);
                 let _ = router.explain(&req, 7);
-                let _ = router.route_with(&req.mesh("shop", "shop", "api", 80), 1);
+                let _ = router.decide_with(&req.mesh("shop", "shop", "api", 80), 1);
             }
             let _ = router.route_connection(&Connection::tcp(443).sni(&host), 3);
             let _ = router.route_connection(&Connection::udp(53), 3);
-            let _ = router.route_with(&Request::new("GET", &host, &path).ingress_class("nginx"), 5);
+            let _ = router.decide_with(&Request::new("GET", &host, &path).ingress_class("nginx"), 5);
             // Ingress → Gateway API conversion and its proof.
             let conversion = gatewright::convert::ingress_to_gateway(&resources);
             let _ = conversion.prove(&resources).expect("the conversion reads back");

@@ -13,7 +13,7 @@ fn router(config: Config) -> Router {
 #[test]
 fn decisions_carry_the_effective_policy_of_their_rule_and_backend() {
     let r = router(Config::new());
-    let d = r.route(&Request::new("GET", "shop.example.com", "/pay/now"));
+    let d = r.decide(&Request::new("GET", "shop.example.com", "/pay/now"));
     let policies = d.policies.expect("a policy applies");
     let traffic = &policies["TrafficPolicy"];
     // The Gateway override caps the route's 60s default.
@@ -21,7 +21,7 @@ fn decisions_carry_the_effective_policy_of_their_rule_and_backend() {
     // The older of two rule-level policies wins retries.attempts; the route default fills codes.
     assert_eq!(traffic["retries"]["attempts"], 1);
     assert_eq!(traffic["retries"]["codes"], serde_json::json!([502, 503]));
-    let d = r.route(&Request::new("GET", "shop.example.com", "/browse"));
+    let d = r.decide(&Request::new("GET", "shop.example.com", "/browse"));
     let traffic = &d.policies.expect("a policy applies")["TrafficPolicy"];
     assert_eq!(traffic["retries"]["attempts"], 3);
 }
@@ -59,7 +59,7 @@ fn the_gep713_reading_lets_the_newer_same_level_default_win() {
         ..PolicyOptions::default()
     };
     let r = router(Config::new().policy_options(options));
-    let d = r.route(&Request::new("GET", "shop.example.com", "/pay/now"));
+    let d = r.decide(&Request::new("GET", "shop.example.com", "/pay/now"));
     assert_eq!(
         d.policies.expect("applies")["TrafficPolicy"]["retries"]["attempts"],
         5
@@ -84,7 +84,7 @@ fn no_policies_means_nothing_is_carried() {
     let yaml = include_str!("../../examples/quickstart.yaml");
     let r = Router::compile(&Resources::from_yaml(yaml).expect("parses")).expect("compiles");
     assert!(r.policies().is_none());
-    let d = r.route(&Request::new("GET", "shop.example.com", "/api/health"));
+    let d = r.decide(&Request::new("GET", "shop.example.com", "/api/health"));
     assert!(d.policies.is_none());
 }
 

@@ -77,7 +77,7 @@ spec:
         let path = paths[k % paths.len()];
         let req = Request::new("GET", &host, path).gateway("istio-system", "gw");
         let t = Instant::now();
-        let d = router.route(&req);
+        let d = router.decide(&req);
         times.push(t.elapsed().as_nanos());
         forwarded += usize::from(d.backend().is_some());
         let svc = format!("svc{i}.ns{}", i % 50);
@@ -85,7 +85,7 @@ spec:
             .port(8080)
             .workload("client", &labels);
         let t = Instant::now();
-        let d = router.route(&req);
+        let d = router.decide(&req);
         mesh_times.push(t.elapsed().as_nanos());
         forwarded += usize::from(d.backend().is_some());
     }

@@ -322,7 +322,7 @@ impl Compiled for CompiledRouter {
             req = req.sni(sni);
         }
         observe(
-            self.router.route_with(&req, entropy).action,
+            self.router.decide_with(&req, entropy).action,
             request,
             &self.tls,
         )
@@ -375,7 +375,7 @@ impl Compiled for CompiledRouter {
             .headers(&headers)
             .mesh(&mesh.from.namespace, namespace, service, to.port);
         observe(
-            self.router.route_with(&req, entropy).action,
+            self.router.decide_with(&req, entropy).action,
             request,
             &self.tls,
         )

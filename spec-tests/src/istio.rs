@@ -186,7 +186,7 @@ pub fn run_case(router: &Router, case: &Value) -> Vec<String> {
             Some((ns, name)) => request = request.gateway(ns, name),
             None => request = request.workload(source_ns, &label_refs),
         }
-        router.route(&request)
+        router.decide(&request)
     } else {
         let Some((ns, name)) = &entry else {
             return vec!["mesh tls/tcp cases are not supported by the runner".into()];

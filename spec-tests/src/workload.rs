@@ -135,7 +135,7 @@ pub fn run(routes_yaml: &str, requests_jsonl: &str) -> Result<String, String> {
             .collect();
         let request = Request::new(&p.method, &p.host, &p.path_and_query).headers(&headers);
         let start = Instant::now();
-        let decision = router.route(&request);
+        let decision = router.decide(&request);
         nanos.push(u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX));
         let got = decision.matched.as_ref().and_then(|m| {
             Some(Expected {

@@ -121,7 +121,7 @@ fn check_requests(
             .map_err(|e| TestCaseError::fail(format!("compile failed: {e}\n{yaml}")))?;
         for r in requests {
             let request = r.request();
-            let decision = router.route_with(&request, r.entropy);
+            let decision = router.decide_with(&request, r.entropy);
             let expected = reference::route(router.ir(), &request, r.entropy, fallthrough);
             let observed = reference::observe(router.ir(), &decision);
             tally.count(http_kind(&expected));
@@ -137,6 +137,29 @@ fn check_requests(
             };
             if observed.as_ref() != Ok(&expected) {
                 return Err(fail("decision", &expected, &observed));
+            }
+            // The allocation-free answer agrees with the owned decision it expands to.
+            let routed = router.route_with(&request, r.entropy);
+            let borrowed = (
+                routed.status(),
+                routed
+                    .backend()
+                    .map(|b| (b.namespace.to_owned(), b.name.to_owned(), b.port)),
+                routed
+                    .rule()
+                    .map(|m| (m.namespace.to_owned(), m.name.to_owned(), m.rule, m.matched)),
+            );
+            let owned = (
+                decision.status(),
+                decision
+                    .backend()
+                    .map(|b| (b.namespace.clone(), b.name.clone(), b.port)),
+                decision.matched.as_ref().and_then(|m| {
+                    Some((m.namespace.clone()?, m.name.clone()?, m.rule?, m.matched?))
+                }),
+            );
+            if borrowed != owned {
+                return Err(fail("route() and decide()", &owned, &borrowed));
             }
             if !grpc {
                 continue;

@@ -165,7 +165,7 @@ fn check(yaml: &str, requests: &[GenIstioRequest], tally: &Tally) -> Result<(), 
         let (entry, request) = r.reference();
         let reference = reference_istio::route(&world, &entry, &request);
         let want = expected(&reference, r.entropy);
-        let decision = router.route_with(&r.request(), r.entropy);
+        let decision = router.decide_with(&r.request(), r.entropy);
         let got = observed(&decision);
         tally.kinds[label(&want)].fetch_add(1, Ordering::Relaxed);
         if got.as_ref() != Ok(&want) {

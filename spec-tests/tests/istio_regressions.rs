@@ -47,7 +47,7 @@ fn both(yaml: &str, at: &At, authority: &str, port: u16) -> (String, String) {
             }
         }
     };
-    let d = router.route(&request);
+    let d = router.decide(&request);
     let got = match (&d.action, d.backend()) {
         (gatewright::Action::Forward(_), Some(b)) => {
             format!("backend {}:{}", b.host.clone().unwrap_or_default(), b.port)

@@ -410,7 +410,7 @@ fn route_request(
     let explanation = args.explain.then(|| router.explain(&request, args.entropy));
     let decision = match &explanation {
         Some(e) => e.decision.clone(),
-        None => router.route_with(&request, args.entropy),
+        None => router.decide_with(&request, args.entropy),
     };
     let text = match (args.manifests.output, &explanation) {
         (Format::Json, Some(e)) => to_json(e)?,

@@ -184,10 +184,10 @@ impl ListenerIndex {
     /// Virtual hosts matching `host`, most specific first: the exact name, then
     /// the one-label (Ingress) wildcard of the host's parent domain, then wildcard
     /// suffixes from the longest, then the catch-all.
-    pub(crate) fn hosts_for<'a>(
+    pub(crate) fn hosts_for<'a, 'h>(
         &'a self,
-        host: &'a str,
-    ) -> impl Iterator<Item = &'a VirtualHost> + 'a {
+        host: &'h str,
+    ) -> impl Iterator<Item = &'a VirtualHost> + use<'a, 'h> {
         let exact = self.exact_hosts.get(host).copied();
         // Kubernetes "Hostname wildcards": `*.foo.com` covers exactly one label, so
         // only the suffix after the first label can match (and the label is not empty).

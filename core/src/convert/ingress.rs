@@ -937,9 +937,9 @@ impl Conversion {
                     .scheme(probe.scheme)
                     .headers(&headers);
                 let ingress = Outcome::of(
-                    &ingress_side.route_with(&request.ingress_class(&class.class), probe.entropy),
+                    &ingress_side.decide_with(&request.ingress_class(&class.class), probe.entropy),
                 );
-                let gateway = Outcome::of(&gateway_side.route_with(
+                let gateway = Outcome::of(&gateway_side.decide_with(
                     &request.gateway(&class.gateway.0, &class.gateway.1),
                     probe.entropy,
                 ));
@@ -1044,7 +1044,7 @@ impl Outcome {
     /// ```
     /// # let yaml = include_str!("../../../examples/quickstart.yaml");
     /// let router = gatewright::Router::compile(&gatewright::Resources::from_yaml(yaml)?)?;
-    /// let d = router.route(&gatewright::Request::new("GET", "shop.example.com", "/api/x"));
+    /// let d = router.decide(&gatewright::Request::new("GET", "shop.example.com", "/api/x"));
     /// let outcome = gatewright::convert::Outcome::of(&d);
     /// assert_eq!(outcome.to_string(), "forward shop/api:8080 path /api/x");
     /// # Ok::<(), Box<dyn std::error::Error>>(())

@@ -2,39 +2,38 @@
 //! redirects, rewrites, header changes, mirrors and CORS.
 
 use super::{
-    Action, BackendName, Decision, Entry, Forward, MirrorTo, Provenance, RedirectTo, Request,
-    Respond, RetryPolicy, Router, Site, Upstream, Winner,
+    Action, BackendName, Decision, Forward, MirrorTo, Provenance, RedirectTo, Request, Respond,
+    RetryPolicy, Router, Site, Upstream,
 };
-use crate::compile::Candidate;
+use crate::compile::{Candidate, VirtualHost};
 use crate::ir::{
     normalize_prefix, Backend, BackendTarget, Cors, Filters, HeaderOps, PathMatch, PathModifier,
     Redirect, RouteKind,
 };
 
 impl Router {
-    pub(super) fn decide(
+    /// The decision for a Gateway API or Ingress winner, with its precomputed policies.
+    pub(super) fn decide_winner(
         &self,
-        entry: &Entry<'_>,
-        winner: &Winner<'_>,
+        gateway: usize,
+        listener: usize,
+        vhost: &VirtualHost,
+        candidate: Candidate,
         request: &Request<'_>,
         entropy: u64,
     ) -> Decision {
-        let gw = &self.ir.gateways[entry.gateway];
-        let listener = &gw.listeners[entry.listener];
+        let (g, l) = (gateway, listener);
+        let gw = &self.ir.gateways[g];
+        let listener = &gw.listeners[l];
         let site = Site {
             gateway: format!("{}/{}", gw.namespace, gw.name),
             listener: listener.name.clone(),
             port: listener.port,
         };
-        let mut decision = self.decide_at(
-            &site,
-            winner.candidate,
-            &winner.vhost.host.to_string(),
-            request,
-            entropy,
-        );
+        let mut decision =
+            self.decide_at(&site, candidate, &vhost.host.to_string(), request, entropy);
         if let Some(table) = &self.policies {
-            let c = winner.candidate;
+            let c = candidate;
             let rule = &self.ir.routes[c.route as usize].rules[c.rule as usize];
             // Which backend was chosen, by position (names are unique enough per rule).
             let backend = decision.backend().and_then(|b| {
@@ -44,22 +43,8 @@ impl Router {
                 })
             });
             decision.policies = table
-                .lookup((
-                    entry.gateway,
-                    entry.listener,
-                    c.route as usize,
-                    c.rule as usize,
-                    backend,
-                ))
-                .or_else(|| {
-                    table.lookup((
-                        entry.gateway,
-                        entry.listener,
-                        c.route as usize,
-                        c.rule as usize,
-                        None,
-                    ))
-                });
+                .lookup((g, l, c.route as usize, c.rule as usize, backend))
+                .or_else(|| table.lookup((g, l, c.route as usize, c.rule as usize, None)));
         }
         decision
     }
@@ -96,46 +81,40 @@ impl Router {
             action,
             matched: matched.clone(),
         };
-        if let Some(reason) = &action.invalid {
-            return decided(server_error(
-                route.kind,
-                format!("the rule cannot be served: {reason}"),
-            ));
-        }
-        let filters = &action.filters;
-        if let Some(cors) = &filters.cors {
-            if let Some(preflight) = cors_preflight(cors, request) {
-                return decided(preflight);
+        let backend = match plan(rule, request, entropy) {
+            Plan::Invalid(reason) => {
+                return decided(server_error(
+                    route.kind,
+                    format!("the rule cannot be served: {reason}"),
+                ))
             }
-        }
-        if let Some(redirect) = &filters.redirect {
-            return decided(redirect_to(redirect, request, site.port, matched_path));
-        }
-        // `HTTPRouteRule.BackendRefs`: no backends and no answering filter → 500.
-        let Some(backend) = pick(&action.backends, entropy) else {
-            return decided(server_error(
-                route.kind,
-                "the rule has no backend with a weight above 0".into(),
-            ));
+            Plan::Preflight(cors) => return decided(cors_preflight(cors, request)),
+            Plan::Redirect(redirect) => {
+                return decided(redirect_to(redirect, request, site.port, matched_path))
+            }
+            Plan::NoBackend => {
+                return decided(server_error(
+                    route.kind,
+                    "the rule has no backend with a weight above 0".into(),
+                ))
+            }
+            Plan::InvalidBackend { reason, name } => {
+                return decided(server_error(
+                    route.kind,
+                    format!("backend {name} is invalid ({reason})"),
+                ))
+            }
+            Plan::Forward(backend) => backend,
         };
+        let filters = &action.filters;
         let BackendTarget::Service {
             namespace,
             name,
             port,
         } = &backend.target
         else {
-            let BackendTarget::Invalid { reason, name } = &backend.target else {
-                unreachable!()
-            };
-            // Invalid backends get 500 in proportion to their weight.
-            return decided(server_error(
-                route.kind,
-                format!("backend {name} is invalid ({reason})"),
-            ));
+            unreachable!("Plan::Forward holds a Service backend")
         };
-        if let Some(redirect) = &backend.filters.redirect {
-            return decided(redirect_to(redirect, request, site.port, matched_path));
-        }
         let mut upstream = Upstream::unchanged(request);
         let mut response_headers = HeaderOps::default();
         let mut mirrors = Vec::new();
@@ -189,6 +168,71 @@ impl Router {
     }
 }
 
+/// What a winning rule does with a request, decided without allocating. The
+/// checks run in the order the filters apply: an invalid rule (500), a CORS
+/// preflight (answered by the gateway), a `RequestRedirect` (rule, then picked
+/// backend), no weighted backend (500), an unresolved backend (500), else forward.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Plan<'r> {
+    /// The rule cannot be served (`RuleAction::invalid`).
+    Invalid(&'r str),
+    /// A CORS preflight, answered by the gateway (`HTTPCORSFilter`).
+    Preflight(&'r Cors),
+    /// A `RequestRedirect` filter answers.
+    Redirect(&'r Redirect),
+    /// `HTTPRouteRule.BackendRefs`: no backends and no answering filter → 500.
+    NoBackend,
+    /// The picked backend does not resolve: 500 in proportion to its weight.
+    InvalidBackend {
+        /// The ResolvedRefs reason.
+        reason: &'r str,
+        /// What was referenced.
+        name: &'r str,
+    },
+    /// Forward to this backend (its target is a Service).
+    Forward(&'r Backend),
+}
+
+pub(super) fn plan<'r>(rule: &'r crate::ir::Rule, request: &Request<'_>, entropy: u64) -> Plan<'r> {
+    let action = &*rule.action;
+    if let Some(reason) = &action.invalid {
+        return Plan::Invalid(reason);
+    }
+    let filters = &action.filters;
+    if let Some(cors) = &filters.cors {
+        if is_preflight(request) {
+            return Plan::Preflight(cors);
+        }
+    }
+    if let Some(redirect) = &filters.redirect {
+        return Plan::Redirect(redirect);
+    }
+    let Some(backend) = pick(&action.backends, entropy) else {
+        return Plan::NoBackend;
+    };
+    match &backend.target {
+        BackendTarget::Invalid { reason, name } => Plan::InvalidBackend { reason, name },
+        BackendTarget::Service { .. } => match &backend.filters.redirect {
+            Some(redirect) => Plan::Redirect(redirect),
+            None => Plan::Forward(backend),
+        },
+    }
+}
+
+impl Plan<'_> {
+    /// The status the gateway answers with, `None` when the request is forwarded.
+    pub(super) fn status(&self, kind: RouteKind) -> Option<u16> {
+        match self {
+            Plan::Invalid(_) | Plan::NoBackend | Plan::InvalidBackend { .. } => {
+                Some(server_error_status(kind))
+            }
+            Plan::Preflight(_) => Some(204),
+            Plan::Redirect(r) => Some(r.status),
+            Plan::Forward(_) => None,
+        }
+    }
+}
+
 /// The answer when the rule cannot reach a backend. `HTTPRouteRule.BackendRefs`:
 /// HTTP 500; `GRPCRouteRule.BackendRefs` (grpcroute_types.go 257–285): gRPC
 /// `UNAVAILABLE` (code 14), sent as HTTP 503 with `grpc-status: 14`.
@@ -198,11 +242,11 @@ impl Router {
 /// `ngx.HTTP_SERVICE_UNAVAILABLE`), which is the case for a Service or port that
 /// does not exist.
 fn server_error(kind: RouteKind, reason: String) -> Action {
-    let (status, headers) = match kind {
-        RouteKind::Grpc => (503, vec![("grpc-status".to_owned(), "14".to_owned())]),
-        RouteKind::Ingress => (503, Vec::new()),
-        _ => (500, Vec::new()),
+    let headers = match kind {
+        RouteKind::Grpc => vec![("grpc-status".to_owned(), "14".to_owned())],
+        _ => Vec::new(),
     };
+    let status = server_error_status(kind);
     Action::Respond(Respond {
         body: None,
         backend: None,
@@ -210,6 +254,14 @@ fn server_error(kind: RouteKind, reason: String) -> Action {
         headers,
         reason,
     })
+}
+
+/// The status of [`server_error`]: 503 for GRPCRoute and Ingress, else 500.
+fn server_error_status(kind: RouteKind) -> u16 {
+    match kind {
+        RouteKind::Grpc | RouteKind::Ingress => 503,
+        _ => 500,
+    }
 }
 
 /// Maps a uniform sample onto `0..n` (multiply-shift), the basis of every weighted choice.
@@ -411,12 +463,18 @@ fn origin_allowed(cors: &Cors, origin: &str) -> bool {
 /// A CORS preflight (`OPTIONS` with `Origin` and `Access-Control-Request-Method`)
 /// is answered by the gateway: with the CORS headers when the origin is allowed,
 /// without them otherwise.
-fn cors_preflight(cors: &Cors, request: &Request<'_>) -> Option<Action> {
-    if request.method() != "OPTIONS" {
-        return None;
-    }
-    let origin = request.header("origin")?;
-    let requested_method = request.header("access-control-request-method")?;
+fn is_preflight(request: &Request<'_>) -> bool {
+    request.method() == "OPTIONS"
+        && request.header("origin").is_some()
+        && request.header("access-control-request-method").is_some()
+}
+
+/// The gateway's answer to a CORS preflight ([`is_preflight`]).
+fn cors_preflight(cors: &Cors, request: &Request<'_>) -> Action {
+    let origin = request.header("origin").unwrap_or_default();
+    let requested_method = request
+        .header("access-control-request-method")
+        .unwrap_or_default();
     let mut headers = Vec::new();
     if origin_allowed(cors, origin) {
         // Echo the origin (never `*` with credentials; echoing is always valid).
@@ -456,13 +514,13 @@ fn cors_preflight(cors: &Cors, request: &Request<'_>) -> Option<Action> {
             ));
         }
     }
-    Some(Action::Respond(Respond {
+    Action::Respond(Respond {
         body: None,
         backend: None,
         status: 204,
         headers,
         reason: "CORS preflight".into(),
-    }))
+    })
 }
 
 /// CORS headers on the response of an actual (non-preflight) request from an allowed origin.

@@ -30,7 +30,7 @@ impl Decision {
     /// ```
     /// # let yaml = include_str!("../../../examples/quickstart.yaml");
     /// let router = gatewright::Router::compile(&gatewright::Resources::from_yaml(yaml)?)?;
-    /// let d = router.route(&gatewright::Request::new("GET", "nowhere.example", "/"));
+    /// let d = router.decide(&gatewright::Request::new("GET", "nowhere.example", "/"));
     /// assert_eq!(d.status(), Some(404));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```

@@ -8,6 +8,7 @@ pub use actions::{modify_path, pick, scale};
 mod decision;
 mod policies;
 mod request;
+mod routed;
 
 use std::fmt::Write as _;
 
@@ -17,6 +18,8 @@ pub use decision::{
     RedirectTo, Respond, RetryPolicy, Upstream, Weighted,
 };
 pub use request::{MeshEntry, Request};
+use routed::Found;
+pub use routed::{BackendRef, Routed, RuleRef};
 
 use crate::attach::attach;
 use crate::compile::{compile, Candidate, GatewayIndex, ListenerIndex, VirtualHost};
@@ -34,9 +37,9 @@ use crate::resource::Resources;
 /// let yaml = include_str!("../../../examples/quickstart.yaml");
 /// let router = Router::compile(&Resources::from_yaml(yaml)?)?;
 /// // Exact beats a longer prefix: `/api/health` is an Exact match.
-/// let d = router.route(&Request::new("GET", "shop.example.com", "/api/health"));
+/// let d = router.decide(&Request::new("GET", "shop.example.com", "/api/health"));
 /// assert_eq!(d.backend().unwrap().name, "health");
-/// let d = router.route(&Request::new("GET", "shop.example.com", "/api/health/deep"));
+/// let d = router.decide(&Request::new("GET", "shop.example.com", "/api/health/deep"));
 /// assert_eq!(d.backend().unwrap().name, "api");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -182,64 +185,81 @@ impl Router {
 
     /// Routes a request with entropy 0 (the first backend of a weighted split
     /// whose weight is not 0). See [`Router::route_with`].
-    pub fn route(&self, request: &Request<'_>) -> Decision {
+    pub fn route<'a>(&'a self, request: &Request<'a>) -> Routed<'a> {
         self.route_with(request, 0)
     }
 
-    /// Routes a request. `entropy` is any `u64` from the caller's random source;
-    /// the backend pick and mirror sampling are pure functions of it, so the same
-    /// entropy gives the same decision. Never panics.
-    pub fn route_with(&self, request: &Request<'_>, entropy: u64) -> Decision {
-        let mut decision = self.route_unmarked(request, entropy);
-        // A gRPC call that no rule serves is UNIMPLEMENTED (code 12): "No listener
-        // match, or a listener match but no route match → HTTP 404, gRPC
-        // Unimplemented" (gateway_types.go, General Listener behavior).
-        if let Action::Respond(r) = &mut decision.action {
-            let grpc = request
-                .header("content-type")
-                .is_some_and(|ct| ct.starts_with("application/grpc"));
-            if grpc && r.status == 404 && !r.headers.iter().any(|(n, _)| n == "grpc-status") {
-                r.headers.push(("grpc-status".to_owned(), "12".to_owned()));
-            }
+    /// Routes a request: finds the winning rule and picks its backend, without
+    /// allocating for Gateway API and Ingress HTTP requests (see [`Routed`]).
+    /// `entropy` is any `u64` from the caller's random source; the backend pick
+    /// and mirror sampling are pure functions of it, so the same entropy gives
+    /// the same decision. Never panics.
+    pub fn route_with<'a>(&'a self, request: &Request<'a>, entropy: u64) -> Routed<'a> {
+        Routed {
+            router: self,
+            request: *request,
+            entropy,
+            found: self.find(request, entropy),
         }
-        decision
     }
 
-    fn route_unmarked(&self, request: &Request<'_>, entropy: u64) -> Decision {
+    /// The complete owned decision with entropy 0. See [`Router::decide_with`].
+    pub fn decide(&self, request: &Request<'_>) -> Decision {
+        self.decide_with(request, 0)
+    }
+
+    /// The complete owned decision: [`Router::route_with`] then
+    /// [`Routed::into_decision`] (the upstream request with filters applied,
+    /// header changes, mirrors, policies, provenance). Never panics.
+    pub fn decide_with(&self, request: &Request<'_>, entropy: u64) -> Decision {
+        self.route_with(request, entropy).into_decision()
+    }
+
+    fn find<'a>(&'a self, request: &Request<'a>, entropy: u64) -> Found<'a> {
+        let decided = |d: Decision| Found::Decided(Box::new(d));
         if let Some(mesh) = request.mesh {
-            return self.route_mesh(request, &mesh, entropy);
+            return decided(self.route_mesh(request, &mesh, entropy));
         }
         if let Some(workload) = &request.workload {
-            return self.istio.route_mesh(workload, request, entropy);
+            return decided(self.istio.route_mesh(workload, request, entropy));
         }
         match request.gateway {
             Some((ns, name)) if self.istio.has_gateway(ns, name) => {
-                return self.istio.route_gateway(ns, name, request, entropy);
+                return decided(self.istio.route_gateway(ns, name, request, entropy));
             }
             // The only Gateway of the input is an Istio one.
             None if self.ir.gateways.is_empty() && self.istio.gateways.len() == 1 => {
                 let g = &self.istio.gateways[0];
-                return self
-                    .istio
-                    .route_gateway(&g.namespace, &g.name, request, entropy);
+                return decided(
+                    self.istio
+                        .route_gateway(&g.namespace, &g.name, request, entropy),
+                );
             }
             _ => {}
         }
         let host = lower(request.host());
         let entry = match self.enter(request, &host, entropy) {
             Ok(entry) => entry,
-            Err(decision) => return decision,
+            Err(decision) => return decided(decision),
         };
         match self.lookup(&entry, request, &host) {
-            Some(winner) => self.decide(&entry, &winner, request, entropy),
-            None => self.not_found(&entry),
+            Some(winner) => Found::Matched {
+                gateway: entry.gateway,
+                listener: entry.listener,
+                vhost: winner.vhost,
+                candidate: winner.candidate,
+            },
+            None => Found::NoRule {
+                gateway: entry.gateway,
+                listener: entry.listener,
+            },
         }
     }
 
     /// Routes a request and lists every candidate considered, in precedence
     /// order, with why each lost.
     pub fn explain(&self, request: &Request<'_>, entropy: u64) -> Explanation {
-        let decision = self.route_with(request, entropy);
+        let decision = self.decide_with(request, entropy);
         let istio_gateway = decision.matched.as_ref().is_some_and(|m| {
             self.istio
                 .gateways
@@ -443,20 +463,15 @@ impl Router {
             return self.checked_entry(g, l);
         }
         let port = request.entry_port();
-        let on_port: Vec<usize> = index
+        let on_port = index
             .ports
             .iter()
             .find(|(p, _)| *p == port)
-            .map(|(_, ls)| {
-                ls.iter()
-                    .copied()
-                    .filter(|&l| {
-                        matches!(gw.listeners[l].protocol, Protocol::Http | Protocol::Https)
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        if on_port.is_empty() {
+            .map_or(&[][..], |(_, ls)| ls.as_slice())
+            .iter()
+            .copied()
+            .filter(|&l| matches!(gw.listeners[l].protocol, Protocol::Http | Protocol::Https));
+        if on_port.clone().next().is_none() {
             // No HTTP listener: a TLS or TCP listener on this port routes the connection
             // (an HTTPS request through TLS passthrough is routed by its SNI).
             let sni = request.sni.unwrap_or(host);
@@ -465,10 +480,10 @@ impl Router {
         }
         let matches = |l: usize, name: &str| index.listener_hosts[l].matches(name);
         // Most specific listener hostname matching the Host header.
-        let by_host = on_port.iter().copied().find(|&l| matches(l, host));
+        let by_host = on_port.clone().find(|&l| matches(l, host));
         let https = on_port
-            .iter()
-            .any(|&l| gw.listeners[l].protocol == Protocol::Https);
+            .clone()
+            .any(|l| gw.listeners[l].protocol == Protocol::Https);
         if !https {
             return match by_host {
                 Some(l) => self.checked_entry(g, l),
@@ -480,10 +495,8 @@ impl Router {
             };
         }
         // HTTPS: the SNI selects the listener (and its certificate).
-        let sni = request
-            .sni
-            .map_or_else(|| host.to_owned(), str::to_ascii_lowercase);
-        let Some(by_sni) = on_port.iter().copied().find(|&l| matches(l, &sni)) else {
+        let sni = lower(request.sni.unwrap_or(host));
+        let Some(by_sni) = on_port.clone().find(|&l| matches(l, &sni)) else {
             return Err(reject(format!(
                 "no listener on port {port} serves SNI {sni:?}"
             )));
@@ -557,7 +570,7 @@ impl Router {
         &'r self,
         entry: &Entry<'r>,
         request: &Request<'_>,
-        host: &'r str,
+        host: &str,
     ) -> Option<Winner<'r>> {
         let path = request.path();
         let fallthrough = self.host_fallthrough(entry.gateway);
@@ -608,9 +621,9 @@ impl Router {
         })
     }
 
-    fn not_found(&self, entry: &Entry<'_>) -> Decision {
-        let gw = &self.ir.gateways[entry.gateway];
-        let listener = &gw.listeners[entry.listener];
+    fn not_found(&self, gateway: usize, listener: usize) -> Decision {
+        let gw = &self.ir.gateways[gateway];
+        let listener = &gw.listeners[listener];
         Decision {
             policies: None,
             // `HTTPRouteRule.Matches`: when no rule matches, the gateway MUST answer 404.
@@ -738,12 +751,59 @@ pub(crate) fn summarize(m: &Match) -> String {
     s
 }
 
-/// `text` in lower case, borrowed when it already is (the common case).
-fn lower(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.bytes().any(|b| b.is_ascii_uppercase()) {
-        std::borrow::Cow::Owned(text.to_ascii_lowercase())
-    } else {
-        std::borrow::Cow::Borrowed(text)
+/// A host name in ASCII lower case, without allocating: borrowed when it
+/// already is (the common case), else folded into an inline buffer (DNS names
+/// have at most 253 bytes); only a longer name goes to the heap.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "a short-lived stack value: the inline buffer is the point (no heap)"
+)]
+enum Lower<'a> {
+    Borrowed(&'a str),
+    Inline { buf: [u8; 256], len: usize },
+    Heap(String),
+}
+
+impl Lower<'_> {
+    fn as_str(&self) -> &str {
+        match self {
+            Lower::Borrowed(s) => s,
+            // The buffer holds an ASCII-folded copy of a `str`: still valid UTF-8.
+            Lower::Inline { buf, len } => std::str::from_utf8(&buf[..*len]).unwrap_or_default(),
+            Lower::Heap(s) => s,
+        }
+    }
+}
+
+impl std::fmt::Debug for Lower<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.as_str().fmt(f)
+    }
+}
+
+impl std::ops::Deref for Lower<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+/// `text` in ASCII lower case (see [`Lower`]).
+fn lower(text: &str) -> Lower<'_> {
+    if !text.bytes().any(|b| b.is_ascii_uppercase()) {
+        return Lower::Borrowed(text);
+    }
+    let mut buf = [0u8; 256];
+    match buf.get_mut(..text.len()) {
+        Some(dst) => {
+            dst.copy_from_slice(text.as_bytes());
+            dst.make_ascii_lowercase();
+            Lower::Inline {
+                buf,
+                len: text.len(),
+            }
+        }
+        None => Lower::Heap(text.to_ascii_lowercase()),
     }
 }
 

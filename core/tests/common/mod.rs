@@ -40,7 +40,7 @@ pub(crate) fn route(name: &str, meta: &str, spec: &str) -> String {
 
 /// The backend name a request is forwarded to, or the action's debug text.
 pub(crate) fn backend(router: &Router, req: &Request<'_>) -> String {
-    match &router.route(req).action {
+    match &router.decide(req).action {
         Action::Forward(f) => f.backend.name.clone(),
         other => format!("{other:?}"),
     }
