@@ -10,7 +10,7 @@
 //! so the first candidate whose residual conditions (method, headers, query)
 //! hold is the winner of its list.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::attach::listener_specificity;
 use crate::ir::{normalize_prefix, HostMatch, Ir, Match, PathMatch};
@@ -22,9 +22,26 @@ pub(crate) struct Candidate {
     pub(crate) route: u32,
     pub(crate) rule: u32,
     pub(crate) matched: u32,
+    /// The match has no condition beyond its path (no method, header, query or
+    /// gRPC method): a lookup takes it without reading the IR.
+    pub(crate) unconditional: bool,
 }
 
 impl Candidate {
+    /// Match `matched` of rule `rule` of route `route`, which is `m`.
+    pub(crate) fn of(route: usize, rule: usize, matched: usize, m: &Match) -> Self {
+        let to_u32 = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
+        Candidate {
+            route: to_u32(route),
+            rule: to_u32(rule),
+            matched: to_u32(matched),
+            unconditional: m.method.is_none()
+                && m.headers.is_empty()
+                && m.query.is_empty()
+                && m.grpc.is_none(),
+        }
+    }
+
     pub(crate) fn get<'ir>(&self, ir: &'ir Ir) -> &'ir Match {
         &ir.routes[self.route as usize].rules[self.rule as usize].matches[self.matched as usize]
     }
@@ -48,11 +65,47 @@ impl Candidate {
 pub(crate) struct VirtualHost {
     pub(crate) host: HostMatch,
     pub(crate) exact: HashMap<Box<str>, Vec<Candidate>>,
+    /// Lengths of the `exact` keys: a path of another length is not looked up.
+    pub(crate) exact_lens: Lengths,
     pub(crate) prefixes: HashMap<Box<str>, Vec<Candidate>>,
+    /// Lengths of the `prefixes` keys: only cuts of these lengths are probed.
+    pub(crate) prefix_lens: Lengths,
     /// Regex candidates in precedence order, each with a literal the path must start with.
     pub(crate) regexes: Vec<(Box<str>, Candidate)>,
     /// Ingress default locations ([`PathMatch::Fallback`]), in precedence order.
     pub(crate) fallbacks: Vec<Candidate>,
+}
+
+/// The set of lengths of a map's keys, so a lookup probes the map only at the
+/// lengths that can hit (most virtual hosts have prefixes of two or three lengths,
+/// while a path has a cut at every `/`).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Lengths {
+    /// Bit `n` is set when a key of length `n < 128` exists.
+    short: u128,
+    /// Lengths of 128 and more, sorted.
+    long: Vec<usize>,
+}
+
+impl Lengths {
+    fn insert(&mut self, n: usize) {
+        match u32::try_from(n) {
+            Ok(bit) if bit < 128 => self.short |= 1 << bit,
+            _ => {
+                if let Err(at) = self.long.binary_search(&n) {
+                    self.long.insert(at, n);
+                }
+            }
+        }
+    }
+
+    /// Whether a key of length `n` exists.
+    pub(crate) fn contains(&self, n: usize) -> bool {
+        match u32::try_from(n) {
+            Ok(bit) if bit < 128 => self.short & (1 << bit) != 0,
+            _ => self.long.binary_search(&n).is_ok(),
+        }
+    }
 }
 
 /// One listener's hosts.
@@ -62,6 +115,8 @@ pub(crate) struct ListenerIndex {
     pub(crate) exact_hosts: HashMap<Box<str>, usize>,
     /// Wildcard suffix (with leading dot) → virtual host.
     pub(crate) wildcard_hosts: HashMap<Box<str>, usize>,
+    /// Lengths of the `wildcard_hosts` keys.
+    pub(crate) wildcard_lens: Lengths,
     /// Ingress one-label wildcard suffix (with leading dot) → virtual host.
     pub(crate) single_label_hosts: HashMap<Box<str>, usize>,
     pub(crate) any_host: Option<usize>,
@@ -116,7 +171,7 @@ pub(crate) fn compile(ir: &Ir) -> Vec<GatewayIndex> {
 
 fn compile_listener(ir: &Ir, listener: &crate::ir::Listener) -> ListenerIndex {
     let mut index = ListenerIndex::default();
-    let mut by_host: HashMap<HostMatch, usize> = HashMap::new();
+    let mut by_host: HashMap<HostMatch, usize> = HashMap::default();
     for attachment in &listener.attachments {
         let route = &ir.routes[attachment.route];
         for host in &attachment.hostnames {
@@ -130,11 +185,7 @@ fn compile_listener(ir: &Ir, listener: &crate::ir::Listener) -> ListenerIndex {
             let vhost = &mut index.vhosts[v];
             for (ri, rule) in route.rules.iter().enumerate() {
                 for (mi, m) in rule.matches.iter().enumerate() {
-                    let c = Candidate {
-                        route: u32::try_from(attachment.route).unwrap_or(u32::MAX),
-                        rule: u32::try_from(ri).unwrap_or(u32::MAX),
-                        matched: u32::try_from(mi).unwrap_or(u32::MAX),
-                    };
+                    let c = Candidate::of(attachment.route, ri, mi, m);
                     match &m.path {
                         PathMatch::Exact(p) => {
                             vhost.exact.entry(p.as_str().into()).or_default().push(c)
@@ -160,6 +211,12 @@ fn compile_listener(ir: &Ir, listener: &crate::ir::Listener) -> ListenerIndex {
         };
         vhost.exact.values_mut().for_each(sort);
         vhost.prefixes.values_mut().for_each(sort);
+        for key in vhost.exact.keys() {
+            vhost.exact_lens.insert(key.len());
+        }
+        for key in vhost.prefixes.keys() {
+            vhost.prefix_lens.insert(key.len());
+        }
         vhost
             .regexes
             .sort_by(|a, b| a.1.key(ir, &host).cmp(&b.1.key(ir, &host)));
@@ -170,6 +227,7 @@ fn compile_listener(ir: &Ir, listener: &crate::ir::Listener) -> ListenerIndex {
             }
             HostMatch::Wildcard(s) => {
                 index.wildcard_hosts.insert(s.as_str().into(), i);
+                index.wildcard_lens.insert(s.len());
             }
             HostMatch::SingleLabel(s) => {
                 index.single_label_hosts.insert(s.as_str().into(), i);
@@ -191,14 +249,19 @@ impl ListenerIndex {
         let exact = self.exact_hosts.get(host).copied();
         // Kubernetes "Hostname wildcards": `*.foo.com` covers exactly one label, so
         // only the suffix after the first label can match (and the label is not empty).
-        let single = host
-            .find('.')
+        let single = (!self.single_label_hosts.is_empty())
+            .then(|| host.find('.'))
+            .flatten()
             .filter(|&i| i > 0)
             .and_then(|i| self.single_label_hosts.get(&host[i..]).copied());
-        // Suffixes ".b.c", ".c" of "a.b.c": at every dot except a final one.
+        // Suffixes ".b.c", ".c" of "a.b.c": at every dot except a final one, probed
+        // only at the lengths some wildcard has.
         let wildcards = host
-            .char_indices()
-            .filter(|&(i, c)| c == '.' && i > 0)
+            .bytes()
+            .enumerate()
+            .filter(move |&(i, c)| {
+                c == b'.' && i > 0 && self.wildcard_lens.contains(host.len() - i)
+            })
             .filter_map(move |(i, _)| self.wildcard_hosts.get(&host[i..]).copied());
         exact
             .into_iter()

@@ -94,16 +94,11 @@ impl Router {
     /// Every (route, rule, match) of the given routes. The HTTPRoute/GRPCRoute
     /// precedence ranks them (there is no hostname to rank: every route serves the Service).
     pub(super) fn mesh_candidates(&self, routes: &[usize]) -> Vec<Candidate> {
-        let to_u32 = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
         let mut out = Vec::new();
         for &r in routes {
             for (ri, rule) in self.ir.routes[r].rules.iter().enumerate() {
-                for mi in 0..rule.matches.len() {
-                    out.push(Candidate {
-                        route: to_u32(r),
-                        rule: to_u32(ri),
-                        matched: to_u32(mi),
-                    });
+                for (mi, m) in rule.matches.iter().enumerate() {
+                    out.push(Candidate::of(r, ri, mi, m));
                 }
             }
         }

@@ -237,8 +237,9 @@ impl Router {
             }
             _ => {}
         }
-        let host = lower(request.host());
-        let entry = match self.enter(request, &host, entropy) {
+        let (host, port) = request.host_and_port();
+        let host = lower(host);
+        let entry = match self.enter(request, &host, request.entry_port(port), entropy) {
             Ok(entry) => entry,
             Err(decision) => return decided(decision),
         };
@@ -316,8 +317,9 @@ impl Router {
                 considered,
             };
         }
-        let host = lower(request.host());
-        let Ok(entry) = self.enter(request, &host, entropy) else {
+        let (host, port) = request.host_and_port();
+        let host = lower(host);
+        let Ok(entry) = self.enter(request, &host, request.entry_port(port), entropy) else {
             return Explanation {
                 policies: Default::default(),
                 decision,
@@ -448,6 +450,7 @@ impl Router {
         &self,
         request: &Request<'_>,
         host: &str,
+        port: u16,
         entropy: u64,
     ) -> Result<Entry<'_>, Decision> {
         let g = self.gateway_index(request.gateway)?;
@@ -462,7 +465,6 @@ impl Router {
             };
             return self.checked_entry(g, l);
         }
-        let port = request.entry_port();
         let on_port = index
             .ports
             .iter()
@@ -594,15 +596,18 @@ impl Router {
     }
 
     fn best_in(&self, vhost: &VirtualHost, request: &Request<'_>, path: &str) -> Option<Candidate> {
-        let passes = |c: &&Candidate| residual_matches(c.get(&self.ir), request);
+        let passes = |c: &&Candidate| c.unconditional || residual_matches(c.get(&self.ir), request);
         // Path classes in precedence order; within a class each list is already sorted.
         PathClass::ORDER.iter().find_map(|class| match class {
             PathClass::Exact => vhost
-                .exact
-                .get(path)
+                .exact_lens
+                .contains(path.len())
+                .then(|| vhost.exact.get(path))
+                .flatten()
                 .and_then(|list| list.iter().find(passes))
                 .copied(),
             PathClass::Prefix => prefix_keys(path)
+                .filter(|prefix| vhost.prefix_lens.contains(prefix.len()))
                 .find_map(|prefix| {
                     vhost
                         .prefixes
@@ -654,12 +659,19 @@ impl Router {
 /// (they are normalised), so cuts that leave a trailing slash are skipped.
 fn prefix_keys(path: &str) -> impl Iterator<Item = &str> {
     let full = (!path.ends_with('/') && path.len() > 1).then_some(path);
-    let cuts = path
-        .char_indices()
-        .rev()
-        .filter(|&(i, c)| c == '/' && i > 0)
-        .map(move |(i, _)| &path[..i])
-        .filter(|p| !p.ends_with('/'));
+    // Byte-wise from the right (a `/` byte is always a char boundary in UTF-8).
+    let mut end = path.len();
+    let cuts = std::iter::from_fn(move || loop {
+        let i = path.as_bytes()[..end].iter().rposition(|&b| b == b'/')?;
+        end = i;
+        if i == 0 {
+            return None;
+        }
+        let cut = &path[..i];
+        if !cut.ends_with('/') {
+            return Some(cut);
+        }
+    });
     full.into_iter().chain(cuts).chain(std::iter::once("/"))
 }
 

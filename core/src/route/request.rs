@@ -195,16 +195,32 @@ impl<'a> Request<'a> {
     /// "MUST ignore any port value specified in the HTTP Host header"
     /// (`HTTPRouteSpec.Hostnames`). Case is folded by the router when comparing.
     pub fn host(&self) -> &'a str {
+        self.host_and_port().0
+    }
+
+    /// The host (as [`Request::host`]) and the port written in the authority,
+    /// found in one pass.
+    pub(crate) fn host_and_port(&self) -> (&'a str, Option<u16>) {
         let a = self.authority;
-        let host = if a.starts_with('[') {
+        let (host, port) = if a.starts_with('[') {
             // IPv6 literal: keep the brackets, drop the port.
-            a.find(']').map_or(a, |end| &a[..=end])
+            match a.find(']') {
+                Some(end) => (&a[..=end], a[end + 1..].strip_prefix(':')),
+                None => (a, None),
+            }
         } else {
-            a.rsplit_once(':')
-                .filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit()))
-                .map_or(a, |(h, _)| h)
+            // Byte-wise: a `:` byte is always a char boundary in UTF-8.
+            match a.bytes().rposition(|b| b == b':') {
+                Some(i) if a.as_bytes()[i + 1..].iter().all(u8::is_ascii_digit) => {
+                    (&a[..i], Some(&a[i + 1..]))
+                }
+                _ => (a, None),
+            }
         };
-        host.strip_suffix('.').unwrap_or(host)
+        (
+            host.strip_suffix('.').unwrap_or(host),
+            port.and_then(|p| p.parse().ok()),
+        )
     }
 
     /// The path without the query.
@@ -260,19 +276,10 @@ impl<'a> Request<'a> {
         self.listener
     }
 
-    /// The port the client connected to.
-    pub(crate) fn entry_port(&self) -> u16 {
-        if let Some(p) = self.port {
+    /// The port the client connected to, given the port written in the authority.
+    pub(crate) fn entry_port(&self, authority_port: Option<u16>) -> u16 {
+        if let Some(p) = self.port.or(authority_port) {
             return p;
-        }
-        if let Some(p) = self
-            .authority
-            .rsplit_once(':')
-            .and_then(|(_, p)| p.parse().ok())
-        {
-            if !self.authority.ends_with(']') {
-                return p;
-            }
         }
         if self.scheme.eq_ignore_ascii_case("https") {
             443
