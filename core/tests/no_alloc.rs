@@ -89,6 +89,8 @@ spec:
     backendRefs: [{name: api, port: 8080, weight: 90}, {name: canary, port: 8080, weight: 10}]
   - matches: [{path: {type: RegularExpression, value: "/files/[a-z]+\\.png"}}]
     backendRefs: [{name: files, port: 8080}]
+  - matches: [{path: {type: RegularExpression, value: "/files/[0-9]+\\.jpg"}}]
+    backendRefs: [{name: api, port: 8080}]
   - matches: [{path: {type: PathPrefix, value: /old}}]
     filters: [{type: RequestRedirect, requestRedirect: {hostname: new.example.com, statusCode: 301}}]
   - matches: [{path: {type: PathPrefix, value: /broken}}]
@@ -165,6 +167,16 @@ fn route_does_not_allocate_on_gateway_api_listeners() {
             Request::new("GET", "a.tenant.example.com", "/files/cat.png"),
             None,
             Some("files"),
+        ),
+        (
+            Request::new("GET", "a.tenant.example.com", "/files/42.jpg"),
+            None,
+            Some("api"),
+        ),
+        (
+            Request::new("GET", "a.tenant.example.com", "/files/42.gif"),
+            Some(404),
+            None,
         ),
         (
             Request::new("GET", "shop.example.com", "/old/page"),

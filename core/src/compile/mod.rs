@@ -72,8 +72,95 @@ pub(crate) struct VirtualHost {
     pub(crate) prefix_lens: Lengths,
     /// Regex candidates in precedence order, each with a literal the path must start with.
     pub(crate) regexes: Vec<(Box<str>, Candidate)>,
+    /// With several regexes: one automaton over all of them, so a path is scanned
+    /// once however many regex routes the host has.
+    pub(crate) regex_set: Option<RegexSet>,
     /// Ingress default locations ([`PathMatch::Fallback`]), in precedence order.
     pub(crate) fallbacks: Vec<Candidate>,
+}
+
+/// Every distinct regex of a virtual host in one multi-pattern automaton
+/// (regex-automata's meta regex, `MatchKind::All`): one linear scan of the path
+/// says which patterns match in full, and the candidates are then taken in
+/// precedence order as before. Identical patterns share one pattern id.
+pub(crate) struct RegexSet {
+    regex: regex_automata::meta::Regex,
+    /// Pattern id of each entry of [`VirtualHost::regexes`].
+    pattern_of: Vec<u32>,
+    /// Reused result sets (allocated once per thread, as the regex caches are).
+    sets: PatternSets,
+}
+
+type PatternSets = regex_automata::util::pool::Pool<
+    regex_automata::PatternSet,
+    Box<
+        dyn Fn() -> regex_automata::PatternSet
+            + Send
+            + Sync
+            + std::panic::UnwindSafe
+            + std::panic::RefUnwindSafe,
+    >,
+>;
+
+impl std::fmt::Debug for RegexSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RegexSet")
+            .field("patterns", &self.regex.pattern_len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl RegexSet {
+    /// Builds the automaton of `sources` (one per regex candidate, in order); `None`
+    /// when it would exceed `size_limit` (the candidates are then tried one by one).
+    fn build(sources: &[&str], size_limit: usize) -> Option<Self> {
+        let mut distinct: Vec<&str> = Vec::new();
+        let mut ids: HashMap<&str, u32> = HashMap::default();
+        let pattern_of = sources
+            .iter()
+            .map(|&src| {
+                *ids.entry(src).or_insert_with(|| {
+                    distinct.push(src);
+                    u32::try_from(distinct.len() - 1).unwrap_or(u32::MAX)
+                })
+            })
+            .collect();
+        // Anchored at both ends, as `ir::Pattern` compiles each one.
+        let anchored: Vec<String> = distinct.iter().map(|p| format!("^(?:{p})$")).collect();
+        let regex = regex_automata::meta::Regex::builder()
+            .configure(
+                regex_automata::meta::Regex::config()
+                    .match_kind(regex_automata::MatchKind::All)
+                    .nfa_size_limit(Some(size_limit))
+                    .hybrid_cache_capacity(2 * size_limit),
+            )
+            .build_many(&anchored)
+            .ok()?;
+        let len = regex.pattern_len();
+        Some(RegexSet {
+            regex,
+            pattern_of,
+            sets: regex_automata::util::pool::Pool::new(Box::new(move || {
+                regex_automata::PatternSet::new(len)
+            })),
+        })
+    }
+
+    /// The first entry `i` of [`VirtualHost::regexes`] (in order) whose pattern
+    /// matches all of `path` and for which `accept(i)` holds.
+    pub(crate) fn first(&self, path: &str, mut accept: impl FnMut(usize) -> bool) -> Option<usize> {
+        let mut set = self.sets.get();
+        set.clear();
+        self.regex
+            .which_overlapping_matches(&regex_automata::Input::new(path), &mut set);
+        if set.is_empty() {
+            return None;
+        }
+        self.pattern_of.iter().enumerate().find_map(|(i, &p)| {
+            (set.contains(regex_automata::PatternID::new_unchecked(p as usize)) && accept(i))
+                .then_some(i)
+        })
+    }
 }
 
 /// The set of lengths of a map's keys, so a lookup probes the map only at the
@@ -132,15 +219,16 @@ pub(crate) struct GatewayIndex {
     pub(crate) ports: Vec<(u16, Vec<usize>)>,
 }
 
-/// Builds the indexes of every Gateway.
-pub(crate) fn compile(ir: &Ir) -> Vec<GatewayIndex> {
+/// Builds the indexes of every Gateway; `regex_size_limit` bounds each
+/// virtual host's multi-pattern automaton.
+pub(crate) fn compile(ir: &Ir, regex_size_limit: usize) -> Vec<GatewayIndex> {
     ir.gateways
         .iter()
         .map(|gw| {
             let listeners = gw
                 .listeners
                 .iter()
-                .map(|l| compile_listener(ir, l))
+                .map(|l| compile_listener(ir, l, regex_size_limit))
                 .collect();
             let mut ports: Vec<(u16, Vec<usize>)> = Vec::new();
             for (i, l) in gw.listeners.iter().enumerate() {
@@ -169,7 +257,11 @@ pub(crate) fn compile(ir: &Ir) -> Vec<GatewayIndex> {
         .collect()
 }
 
-fn compile_listener(ir: &Ir, listener: &crate::ir::Listener) -> ListenerIndex {
+fn compile_listener(
+    ir: &Ir,
+    listener: &crate::ir::Listener,
+    regex_size_limit: usize,
+) -> ListenerIndex {
     let mut index = ListenerIndex::default();
     let mut by_host: HashMap<HostMatch, usize> = HashMap::default();
     for attachment in &listener.attachments {
@@ -221,6 +313,17 @@ fn compile_listener(ir: &Ir, listener: &crate::ir::Listener) -> ListenerIndex {
             .regexes
             .sort_by(|a, b| a.1.key(ir, &host).cmp(&b.1.key(ir, &host)));
         sort(&mut vhost.fallbacks);
+        if vhost.regexes.len() > 1 {
+            let sources: Vec<&str> = vhost
+                .regexes
+                .iter()
+                .map(|(_, c)| match &c.get(ir).path {
+                    PathMatch::Regex(re) => re.as_str(),
+                    _ => "",
+                })
+                .collect();
+            vhost.regex_set = RegexSet::build(&sources, regex_size_limit);
+        }
         match &vhost.host {
             HostMatch::Exact(h) => {
                 index.exact_hosts.insert(h.as_str().into(), i);

@@ -121,7 +121,7 @@ impl Router {
     }
 
     fn from_ir(ir: Ir, status: StatusReport, diagnostics: Vec<Diagnostic>, config: Config) -> Self {
-        let index = compile(&ir);
+        let index = compile(&ir, config.get_regex_size_limit());
         Router {
             istio: crate::istio::IstioWorld::default(),
             policies: None,
@@ -615,13 +615,20 @@ impl Router {
                         .and_then(|list| list.iter().find(passes))
                 })
                 .copied(),
-            PathClass::Regex => vhost
-                .regexes
-                .iter()
-                .find(|(literal, c)| {
-                    path.starts_with(&**literal) && c.get(&self.ir).path.matches(path) && passes(&c)
-                })
-                .map(|(_, c)| *c),
+            PathClass::Regex => match &vhost.regex_set {
+                Some(set) => set
+                    .first(path, |i| passes(&&vhost.regexes[i].1))
+                    .map(|i| vhost.regexes[i].1),
+                None => vhost
+                    .regexes
+                    .iter()
+                    .find(|(literal, c)| {
+                        path.starts_with(&**literal)
+                            && c.get(&self.ir).path.matches(path)
+                            && passes(&c)
+                    })
+                    .map(|(_, c)| *c),
+            },
             PathClass::Fallback => vhost.fallbacks.iter().find(passes).copied(),
         })
     }
