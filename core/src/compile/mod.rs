@@ -13,7 +13,7 @@
 use rustc_hash::FxHashMap as HashMap;
 
 use crate::attach::listener_specificity;
-use crate::ir::{normalize_prefix, HostMatch, Ir, Match, PathMatch};
+use crate::ir::{normalize_prefix, HostMatch, Ir, Match, PathMatch, Protocol};
 use crate::precedence::{HostRank, Key, MatchRank, RouteOrder};
 
 /// A (route, rule, match) triple in the IR.
@@ -217,6 +217,20 @@ pub(crate) struct GatewayIndex {
     /// Each listener's hostname, parsed once.
     pub(crate) listener_hosts: Vec<HostMatch>,
     pub(crate) ports: Vec<(u16, Vec<usize>)>,
+    /// Per port, only the HTTP and HTTPS listeners (same order), so a request's
+    /// entry does not read the IR's listeners.
+    pub(crate) http_ports: Vec<HttpPort>,
+    /// Whether each listener is programmed (parallel to `listeners`).
+    pub(crate) programmed: Vec<bool>,
+}
+
+/// The HTTP(S) listeners of one port, most specific hostname first.
+#[derive(Debug, Default)]
+pub(crate) struct HttpPort {
+    pub(crate) port: u16,
+    pub(crate) listeners: Vec<usize>,
+    /// Whether one of them is HTTPS (the SNI then selects the listener).
+    pub(crate) https: bool,
 }
 
 /// Builds the indexes of every Gateway; `regex_size_limit` bounds each
@@ -248,10 +262,28 @@ pub(crate) fn compile(ir: &Ir, regex_size_limit: usize) -> Vec<GatewayIndex> {
                 .iter()
                 .map(|l| HostMatch::parse(l.hostname.as_deref()))
                 .collect();
+            let http_ports = ports
+                .iter()
+                .map(|(port, ls)| {
+                    let is = |l: usize, p: Protocol| gw.listeners[l].protocol == p;
+                    HttpPort {
+                        port: *port,
+                        listeners: ls
+                            .iter()
+                            .copied()
+                            .filter(|&l| is(l, Protocol::Http) || is(l, Protocol::Https))
+                            .collect(),
+                        https: ls.iter().any(|&l| is(l, Protocol::Https)),
+                    }
+                })
+                .filter(|p| !p.listeners.is_empty())
+                .collect();
             GatewayIndex {
                 listeners,
                 listener_hosts,
                 ports,
+                http_ports,
+                programmed: gw.listeners.iter().map(|l| l.programmed).collect(),
             }
         })
         .collect()

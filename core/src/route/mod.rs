@@ -26,7 +26,7 @@ use crate::compile::{compile, Candidate, GatewayIndex, ListenerIndex, VirtualHos
 use crate::config::Config;
 use crate::diag::{Diagnostic, StatusReport};
 use crate::error::CompileError;
-use crate::ir::{HostMatch, Ir, Match, PathMatch, Protocol, ValueMatch};
+use crate::ir::{HostMatch, Ir, Match, PathMatch, ValueMatch};
 use crate::precedence::{deciding_field, Key, PathClass};
 use crate::resource::Resources;
 
@@ -465,28 +465,18 @@ impl Router {
             };
             return self.checked_entry(g, l);
         }
-        let on_port = index
-            .ports
-            .iter()
-            .find(|(p, _)| *p == port)
-            .map_or(&[][..], |(_, ls)| ls.as_slice())
-            .iter()
-            .copied()
-            .filter(|&l| matches!(gw.listeners[l].protocol, Protocol::Http | Protocol::Https));
-        if on_port.clone().next().is_none() {
+        let Some(http_port) = index.http_ports.iter().find(|p| p.port == port) else {
             // No HTTP listener: a TLS or TCP listener on this port routes the connection
             // (an HTTPS request through TLS passthrough is routed by its SNI).
             let sni = request.sni.unwrap_or(host);
             let conn = Connection::tcp(port).gateway_index(g).sni(sni);
             return Err(self.route_connection(&conn, entropy));
-        }
+        };
+        let on_port = http_port.listeners.iter().copied();
         let matches = |l: usize, name: &str| index.listener_hosts[l].matches(name);
         // Most specific listener hostname matching the Host header.
         let by_host = on_port.clone().find(|&l| matches(l, host));
-        let https = on_port
-            .clone()
-            .any(|l| gw.listeners[l].protocol == Protocol::Https);
-        if !https {
+        if !http_port.https {
             return match by_host {
                 Some(l) => self.checked_entry(g, l),
                 // "No listener match ... → reject: HTTP 404" (General Listener behavior).
@@ -551,11 +541,10 @@ impl Router {
         reason = "private; the error is the final decision, built once per request"
     )]
     fn checked_entry(&self, g: usize, l: usize) -> Result<Entry<'_>, Decision> {
-        let listener = &self.ir.gateways[g].listeners[l];
-        if !listener.programmed {
+        if !self.index[g].programmed[l] {
             return Err(reject(format!(
                 "listener {} is not programmed (see its status)",
-                listener.name
+                self.ir.gateways[g].listeners[l].name
             )));
         }
         Ok(Entry {
